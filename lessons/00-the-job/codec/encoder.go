@@ -1,0 +1,101 @@
+package codec
+
+import (
+	"compress/flate"
+	"crypto/cipher"
+	"crypto/sha256"
+	"fmt"
+	"slices"
+
+	"packcourse/lessons/00-the-job/format"
+)
+
+// Frame is one encoded chunk, ready for a format.Writer.
+type Frame struct {
+	Index  int
+	Bytes  []byte   // frame header and body
+	Sum    [32]byte // SHA-256 of the raw chunk, for the trailer's digest
+	RawLen int      // length of the raw chunk
+}
+
+// Encoder turns chunks into frames. It keeps a DEFLATE compressor and
+// scratch space between calls, so give each goroutine its own.
+type Encoder struct {
+	s    *Session
+	zw   *flate.Writer
+	out  appendWriter
+	aead cipher.AEAD
+	aad  []byte
+}
+
+// NewEncoder returns an Encoder for the session's container.
+func (s *Session) NewEncoder() *Encoder {
+	e := &Encoder{s: s, aead: s.newAEAD()}
+	zw, err := flate.NewWriter(&e.out, s.level)
+	if err != nil {
+		panic(err) // unreachable: the level was validated
+	}
+	e.zw = zw
+	return e
+}
+
+// Encode appends frame index, made from raw, to dst[:0] and returns it.
+// last must be true exactly for the container's final frame.
+func (e *Encoder) Encode(dst []byte, index int, last bool, raw []byte) (Frame, error) {
+	if len(raw) < 1 || len(raw) > e.s.header.ChunkSize {
+		return Frame{}, fmt.Errorf("encoding frame %d: chunk of %d bytes is not 1..%d", index, len(raw), e.s.header.ChunkSize)
+	}
+	if index < 0 || index > format.MaxFrames {
+		return Frame{}, fmt.Errorf("encoding frame %d: more than %d frames; use a larger chunk size", index, format.MaxFrames)
+	}
+	f := Frame{Index: index, Sum: sha256.Sum256(raw), RawLen: len(raw)}
+	buf := append(dst[:0], make([]byte, format.FrameHeaderLen)...)
+	buf = append(buf, f.Sum[:]...)
+	buf, err := e.deflate(buf, raw)
+	if err != nil {
+		return Frame{}, fmt.Errorf("encoding frame %d: %w", index, err)
+	}
+	bodyLen := len(buf) - format.FrameHeaderLen
+	if e.aead != nil {
+		bodyLen += format.SealOverhead
+	}
+	format.PutFrameHeader(buf, index, len(raw), bodyLen)
+	if e.aead != nil {
+		buf = e.seal(buf, index, last)
+	}
+	f.Bytes = buf
+	return f, nil
+}
+
+// deflate appends the DEFLATE stream of raw to buf.
+func (e *Encoder) deflate(buf, raw []byte) ([]byte, error) {
+	e.out.buf = buf
+	e.zw.Reset(&e.out)
+	if _, err := e.zw.Write(raw); err != nil {
+		return nil, err
+	}
+	if err := e.zw.Close(); err != nil {
+		return nil, err
+	}
+	buf, e.out.buf = e.out.buf, nil
+	return buf, nil
+}
+
+// seal encrypts the body (checksum and DEFLATE data) in place.
+func (e *Encoder) seal(frame []byte, index int, last bool) []byte {
+	var nonce [12]byte
+	e.aad = e.s.frameAAD(e.aad, frame)
+	frame = slices.Grow(frame, format.SealOverhead) // room for the tag, so sealing stays in place
+	body := frame[format.FrameHeaderLen:]
+	sealed := e.aead.Seal(body[:0], e.s.nonce(&nonce, index, last), body, e.aad)
+	return frame[:format.FrameHeaderLen+len(sealed)]
+}
+
+// appendWriter is an io.Writer that appends to a slice: DEFLATE output goes
+// straight into the frame buffer, with no intermediate copy.
+type appendWriter struct{ buf []byte }
+
+func (w *appendWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	return len(p), nil
+}

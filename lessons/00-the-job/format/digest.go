@@ -1,0 +1,48 @@
+package format
+
+import (
+	"fmt"
+	"hash"
+)
+
+// Digest accumulates the trailer: it counts frames and raw bytes and hashes
+// the frames' checksums in frame order. Feed it in order, never in
+// completion order, or the digest changes with the number of workers.
+type Digest struct {
+	h        hash.Hash
+	frames   uint64
+	rawBytes uint64
+}
+
+// NewDigest returns a Digest that hashes checksums with h (SHA-256 for a
+// plain container, HMAC-SHA-256 for an encrypted one).
+func NewDigest(h hash.Hash) *Digest { return &Digest{h: h} }
+
+// Add records the next frame, by the checksum and length of its raw chunk.
+func (d *Digest) Add(sum [SumLen]byte, rawLen int) {
+	d.h.Write(sum[:])
+	d.frames++
+	d.rawBytes += uint64(rawLen)
+}
+
+// Trailer returns the trailer for the frames added so far.
+func (d *Digest) Trailer() Trailer {
+	t := Trailer{Frames: d.frames, RawBytes: d.rawBytes}
+	d.h.Sum(t.Digest[:0])
+	return t
+}
+
+// Check compares the digest of the frames added so far with the trailer
+// read at offset. (The Reader has already checked the counts.)
+func (d *Digest) Check(t Trailer, offset int64) error {
+	got := d.Trailer()
+	if got.Digest != t.Digest {
+		return trailerError(ErrChecksum, offset, "whole-file digest %x..., computed %x...", t.Digest[:8], got.Digest[:8])
+	}
+	return nil
+}
+
+// String describes the digest's progress, for debugging.
+func (d *Digest) String() string {
+	return fmt.Sprintf("%d frames, %d raw bytes", d.frames, d.rawBytes)
+}

@@ -1,0 +1,3 @@
+module packcourse/tools
+
+go 1.26
