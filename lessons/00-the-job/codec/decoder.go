@@ -20,7 +20,6 @@ type Decoder struct {
 	src  bytes.Reader
 	aead cipher.AEAD
 	aad  []byte
-	hdr  [format.FrameHeaderLen]byte
 }
 
 // NewDecoder returns a Decoder for the session's container.
@@ -56,8 +55,7 @@ func (d *Decoder) Decode(dst []byte, f format.Frame) ([]byte, [32]byte, error) {
 // open authenticates and decrypts the body in place.
 func (d *Decoder) open(f format.Frame) ([]byte, error) {
 	var nonce [12]byte
-	format.PutFrameHeader(d.hdr[:], f.Index, f.RawLen, len(f.Body))
-	d.aad = d.s.frameAAD(d.aad, d.hdr[:])
+	d.aad = d.s.frameAAD(d.aad, f.Index, f.RawLen, len(f.Body))
 	body, err := d.aead.Open(f.Body[:0], d.s.nonce(&nonce, f.Index, f.Last), f.Body, d.aad)
 	if err != nil {
 		return nil, format.FrameError(format.ErrAuth, uint64(f.Index), f.Offset, "AES-GCM tag does not match (wrong key, or the frame was altered, moved or cut)")

@@ -55,14 +55,10 @@ func (e *Encoder) Encode(dst []byte, index int, last bool, raw []byte) (Frame, e
 	if err != nil {
 		return Frame{}, fmt.Errorf("encoding frame %d: %w", index, err)
 	}
-	bodyLen := len(buf) - format.FrameHeaderLen
 	if e.aead != nil {
-		bodyLen += format.SealOverhead
+		buf = e.seal(buf, index, last, len(raw))
 	}
-	format.PutFrameHeader(buf, index, len(raw), bodyLen)
-	if e.aead != nil {
-		buf = e.seal(buf, index, last)
-	}
+	format.PutFrameHeader(buf, index, len(raw))
 	f.Bytes = buf
 	return f, nil
 }
@@ -82,9 +78,10 @@ func (e *Encoder) deflate(buf, raw []byte) ([]byte, error) {
 }
 
 // seal encrypts the body (checksum and DEFLATE data) in place.
-func (e *Encoder) seal(frame []byte, index int, last bool) []byte {
+func (e *Encoder) seal(frame []byte, index int, last bool, rawLen int) []byte {
 	var nonce [12]byte
-	e.aad = e.s.frameAAD(e.aad, frame)
+	sealedLen := len(frame) - format.FrameHeaderLen + format.SealOverhead
+	e.aad = e.s.frameAAD(e.aad, index, rawLen, sealedLen)
 	frame = slices.Grow(frame, format.SealOverhead) // room for the tag, so sealing stays in place
 	body := frame[format.FrameHeaderLen:]
 	sealed := e.aead.Seal(body[:0], e.s.nonce(&nonce, index, last), body, e.aad)

@@ -7,6 +7,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"io"
 
@@ -113,9 +114,9 @@ func (s *Session) Header() format.Header { return s.header }
 // so that the trailer does not reveal a fingerprint of the plaintext.
 func (s *Session) NewDigest() *format.Digest {
 	if s.macKey != nil {
-		return format.NewDigest(hmac.New(sha256.New, s.macKey))
+		return format.NewDigest(hmac.New(sha256.New, s.macKey), true)
 	}
-	return format.NewDigest(sha256.New())
+	return format.NewDigest(sha256.New(), false)
 }
 
 // newAEAD returns a fresh AES-256-GCM for one Encoder or Decoder, or nil.
@@ -149,8 +150,10 @@ func (s *Session) nonce(dst *[12]byte, index int, last bool) []byte {
 }
 
 // frameAAD is what a sealed body authenticates besides itself: the
-// container header and the frame's own header (index and lengths).
-func (s *Session) frameAAD(dst []byte, frameHeader []byte) []byte {
+// container header, and the frame's index and lengths.
+func (s *Session) frameAAD(dst []byte, index, rawLen, bodyLen int) []byte {
 	dst = append(dst[:0], s.aad...)
-	return append(dst, frameHeader[:format.FrameHeaderLen-4]...)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(index))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(rawLen))
+	return binary.BigEndian.AppendUint32(dst, uint32(bodyLen))
 }

@@ -10,13 +10,15 @@ import (
 // completion order, or the digest changes with the number of workers.
 type Digest struct {
 	h        hash.Hash
+	keyed    bool
 	frames   uint64
 	rawBytes uint64
 }
 
-// NewDigest returns a Digest that hashes checksums with h (SHA-256 for a
-// plain container, HMAC-SHA-256 for an encrypted one).
-func NewDigest(h hash.Hash) *Digest { return &Digest{h: h} }
+// NewDigest returns a Digest that hashes checksums with h: SHA-256 for a
+// plain container, or HMAC-SHA-256 (keyed true) for an encrypted one, whose
+// mismatch is then an authentication failure.
+func NewDigest(h hash.Hash, keyed bool) *Digest { return &Digest{h: h, keyed: keyed} }
 
 // Add records the next frame, by the checksum and length of its raw chunk.
 func (d *Digest) Add(sum [SumLen]byte, rawLen int) {
@@ -37,7 +39,11 @@ func (d *Digest) Trailer() Trailer {
 func (d *Digest) Check(t Trailer, offset int64) error {
 	got := d.Trailer()
 	if got.Digest != t.Digest {
-		return trailerError(ErrChecksum, offset, "whole-file digest %x..., computed %x...", t.Digest[:8], got.Digest[:8])
+		kind := ErrChecksum
+		if d.keyed {
+			kind = ErrAuth
+		}
+		return trailerError(kind, offset, "whole-file digest %x..., computed %x...", t.Digest[:8], got.Digest[:8])
 	}
 	return nil
 }

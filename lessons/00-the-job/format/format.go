@@ -29,7 +29,7 @@ const (
 // Sizes of the fixed parts of a container, in bytes.
 const (
 	HeaderLen      = 40
-	FrameHeaderLen = 17
+	FrameHeaderLen = 21
 	TrailerLen     = 53
 	SumLen         = 32 // SHA-256 of a chunk's raw bytes, first in every frame body
 	SealOverhead   = 16 // AES-GCM tag added to an encrypted body
@@ -89,15 +89,17 @@ func MaxBodyLen(chunkSize int) int {
 	return SumLen + chunkSize + chunkSize>>10 + 64 + SealOverhead
 }
 
-// PutFrameHeader writes the 17-byte frame header for frame index into
-// b[:FrameHeaderLen]. Encoders reserve the space, append the body, then
-// call this once the body's length is known.
-func PutFrameHeader(b []byte, index, rawLen, bodyLen int) {
-	b[0] = tagFrame
-	binary.BigEndian.PutUint32(b[1:5], uint32(index))
-	binary.BigEndian.PutUint32(b[5:9], uint32(rawLen))
-	binary.BigEndian.PutUint32(b[9:13], uint32(bodyLen))
-	binary.BigEndian.PutUint32(b[13:17], crc32c(b[:13]))
+// PutFrameHeader fills in the 21-byte header at the start of frame, whose
+// body (frame[FrameHeaderLen:]) is complete. Encoders reserve the space,
+// append the body, then call this.
+func PutFrameHeader(frame []byte, index, rawLen int) {
+	body := frame[FrameHeaderLen:]
+	frame[0] = tagFrame
+	binary.BigEndian.PutUint32(frame[1:5], uint32(index))
+	binary.BigEndian.PutUint32(frame[5:9], uint32(rawLen))
+	binary.BigEndian.PutUint32(frame[9:13], uint32(len(body)))
+	binary.BigEndian.PutUint32(frame[13:17], crc32c(body))
+	binary.BigEndian.PutUint32(frame[17:21], crc32c(frame[:17]))
 }
 
 // MaxFrames is the most frames a container can hold: indexes are 32 bits.

@@ -135,7 +135,7 @@ func (r *Reader) readFrame(at int64, buf []byte) (Frame, error) {
 	if err != nil {
 		return Frame{}, r.frameReadError(at, err, "frame header")
 	}
-	if got, want := binary.BigEndian.Uint32(hdr[13:17]), crc32c(hdr[:13]); got != want {
+	if got, want := binary.BigEndian.Uint32(hdr[17:21]), crc32c(hdr[:17]); got != want {
 		return Frame{}, FrameError(ErrChecksum, uint64(r.next), at, "frame header CRC %08x, computed %08x", got, want)
 	}
 	index := int(binary.BigEndian.Uint32(hdr[1:5]))
@@ -155,9 +155,16 @@ func (r *Reader) readFrame(at int64, buf []byte) (Frame, error) {
 	if err != nil {
 		return Frame{}, r.frameReadError(at, err, "frame body")
 	}
+	if got, want := binary.BigEndian.Uint32(hdr[13:17]), crc32c(body); got != want {
+		return Frame{}, FrameError(ErrChecksum, uint64(index), at, "body CRC %08x, computed %08x", got, want)
+	}
+	last, err := r.trailerFollows(index)
+	if err != nil {
+		return Frame{}, err
+	}
 	r.next++
 	r.rawBytes += uint64(rawLen)
-	return Frame{Index: index, RawLen: rawLen, Last: r.trailerFollows(), Offset: at, Body: body}, nil
+	return Frame{Index: index, RawLen: rawLen, Last: last, Offset: at, Body: body}, nil
 }
 
 // minBodyLen is the checksum, at least one byte of DEFLATE, and the tag if sealed.
@@ -170,10 +177,19 @@ func (r *Reader) minBodyLen() int {
 
 // trailerFollows peeks at the next tag. A frame is the last one exactly
 // when the trailer comes next; encrypted frames need to know this before
-// they can be opened.
-func (r *Reader) trailerFollows() bool {
+// they can be opened, so a missing or damaged tag is reported here, as
+// what it is, rather than later as a failure to authenticate.
+func (r *Reader) trailerFollows(index int) (bool, error) {
 	b, err := r.br.Peek(1)
-	return err == nil && b[0] == tagTrailer
+	switch {
+	case errors.Is(err, io.EOF):
+		return false, FrameError(ErrTruncated, uint64(index+1), r.off, "input ends after frame %d, before the trailer", index)
+	case err != nil:
+		return false, &Error{Kind: err, Where: InFrame, Frame: uint64(index + 1), Offset: r.off, Detail: "reading the next tag"}
+	case b[0] != tagFrame && b[0] != tagTrailer:
+		return false, FrameError(ErrCorrupt, uint64(index+1), r.off, "byte %#02x where a frame or trailer tag was expected", b[0])
+	}
+	return b[0] == tagTrailer, nil
 }
 
 func (r *Reader) readTrailer(at int64) error {

@@ -32,13 +32,21 @@ func (w *Writer) write(b []byte, what string) error {
 	if w.err != nil {
 		return w.err
 	}
-	n, err := w.w.Write(b)
-	if err == nil && n < len(b) {
-		err = io.ErrShortWrite // a Writer that breaks its contract
-	}
+	n, err := WriteFull(w.w, b)
 	if err != nil {
 		w.err = fmt.Errorf("writing %s at offset %d: %w", what, w.off+int64(n), err)
 	}
 	w.off += int64(n)
 	return w.err
+}
+
+// WriteFull writes p to w and turns a short write without an error (a
+// Writer breaking its contract) into io.ErrShortWrite, so no byte is lost
+// silently.
+func WriteFull(w io.Writer, p []byte) (int, error) {
+	n, err := w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	return n, err
 }

@@ -103,7 +103,7 @@ func Unpack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) 
 			return err
 		}
 		raw = chunk
-		if _, err := dst.Write(chunk); err != nil {
+		if _, err := format.WriteFull(dst, chunk); err != nil {
 			return fmt.Errorf("writing frame %d's chunk: %w", f.Index, err)
 		}
 		digest.Add(sum, len(chunk))
