@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"sync"
 	"testing"
 
 	"packcourse/lessons/00-the-job/codec"
@@ -82,10 +83,8 @@ func FuzzMutatedContainer(f *testing.F) {
 	f.Add(uint16(45), byte(0x80), uint16(3), true, uint16(2000))
 	f.Add(uint16(100), byte(0), uint16(50), false, uint16(0))
 	f.Fuzz(func(t *testing.T, at uint16, mask byte, cut uint16, encrypted bool, size uint16) {
-		o := pipetest.Options(encrypted)
-		o.ChunkSize = 512
-		data := pipetest.Input(int(size) % 4000)
-		c := pipetest.OraclePack(t, data, o)
+		data, container := packedSample(t, int(size)%4000, encrypted)
+		c := bytes.Clone(container)
 		c[int(at)%len(c)] ^= mask
 		c = c[:len(c)-int(cut)%len(c)]
 		var out bytes.Buffer
@@ -98,6 +97,29 @@ func FuzzMutatedContainer(f *testing.F) {
 			t.Fatalf("a damaged container unpacked without error to different bytes")
 		}
 	})
+}
+
+type sampleKey struct {
+	size      int
+	encrypted bool
+}
+
+// samples caches packed inputs: packing is the slow part of an iteration,
+// and the fuzzer is here to exercise Unpack.
+var samples sync.Map // sampleKey -> [2][]byte{data, container}
+
+func packedSample(t *testing.T, size int, encrypted bool) (data, container []byte) {
+	key := sampleKey{size, encrypted}
+	if v, ok := samples.Load(key); ok {
+		pair := v.([2][]byte)
+		return pair[0], pair[1]
+	}
+	o := pipetest.Options(encrypted)
+	o.ChunkSize = 512
+	data = pipetest.Input(size)
+	container = pipetest.OraclePack(t, data, o)
+	samples.Store(key, [2][]byte{data, container})
+	return data, container
 }
 
 // discardCounter discards what it is given; unlike io.Discard it is a
