@@ -4,4 +4,11 @@ go 1.26.0
 
 require packcourse/lessons/00-the-job v0.0.0
 
+require (
+	go.uber.org/goleak v1.3.0
+	go.yaml.in/yaml/v3 v3.0.6 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)
+
 replace packcourse/lessons/00-the-job => ../00-the-job

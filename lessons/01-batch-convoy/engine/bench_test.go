@@ -1,0 +1,54 @@
+package engine_test
+
+import (
+	"runtime/metrics"
+	"testing"
+
+	"packcourse/lessons/00-the-job/codec"
+	"packcourse/lessons/00-the-job/oracle"
+	"packcourse/lessons/00-the-job/pipetest"
+	"packcourse/lessons/01-batch-convoy/engine"
+)
+
+// benchOptions are both sides' options: the defaults, 1 MiB chunks at
+// level 6, as a user would run it. Workers is 0: one per core.
+var benchOptions = codec.Options{}
+
+func BenchmarkPack(b *testing.B) {
+	b.Run("lesson=00", func(b *testing.B) {
+		withMutexWait(b, func() { pipetest.BenchPack(b, oracle.Engine{}, benchOptions) })
+	})
+	b.Run("lesson=01", func(b *testing.B) {
+		e := &engine.Engine{}
+		withMutexWait(b, func() { pipetest.BenchPack(b, e, benchOptions) })
+		reportStats(b, e.Stats())
+	})
+}
+
+func BenchmarkUnpack(b *testing.B) {
+	b.Run("lesson=00", func(b *testing.B) { pipetest.BenchUnpack(b, oracle.Engine{}, benchOptions) })
+	b.Run("lesson=01", func(b *testing.B) { pipetest.BenchUnpack(b, &engine.Engine{}, benchOptions) })
+}
+
+// reportStats reports the last run's figures next to MB/s.
+func reportStats(b *testing.B, st engine.Stats) {
+	b.ReportMetric(float64(st.PeakBufferedBytes)/(1<<20), "peak-buffered-MiB")
+	b.ReportMetric(float64(st.PeakGoroutines), "peak-goroutines")
+	b.ReportMetric(float64(st.PeakInFlight), "peak-in-flight")
+	b.ReportMetric(float64(st.TurnWaits), "turn-waits")
+}
+
+// withMutexWait runs bench and reports how long, per op, goroutines were
+// blocked on a sync.Mutex meanwhile, from the runtime's own running total
+// (which also counts the runtime's internal locks, so it is never quite 0).
+func withMutexWait(b *testing.B, bench func()) {
+	before := mutexWaitSeconds()
+	bench()
+	b.ReportMetric((mutexWaitSeconds()-before)*1e3/float64(b.N), "mutex-wait-ms/op")
+}
+
+func mutexWaitSeconds() float64 {
+	s := []metrics.Sample{{Name: "/sync/mutex/wait/total:seconds"}}
+	metrics.Read(s)
+	return s[0].Value.Float64()
+}
