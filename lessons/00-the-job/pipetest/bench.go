@@ -86,6 +86,12 @@ func BenchUnpack(b *testing.B, e Engine, o codec.Options) {
 	bench(b, path, BenchSize, func(f *os.File) error { return e.Unpack(context.Background(), io.Discard, f, o) })
 }
 
+// BenchPackFile benchmarks e.Pack on the file at path (size bytes), for
+// inputs other than the shared workload; it reports like BenchPack.
+func BenchPackFile(b *testing.B, e Engine, path string, size int64, o codec.Options) {
+	bench(b, path, size, func(f *os.File) error { return e.Pack(context.Background(), io.Discard, f, o) })
+}
+
 func bench(b *testing.B, path string, size int64, run func(*os.File) error) {
 	b.SetBytes(size)
 	memstat.ResetPeakRSS()
