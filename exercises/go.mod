@@ -2,6 +2,4 @@ module packcourse/exercises
 
 go 1.26.0
 
-require packcourse/lessons/00-the-job v0.0.0
-
-replace packcourse/lessons/00-the-job => ../lessons/00-the-job
+require go.uber.org/goleak v1.3.0

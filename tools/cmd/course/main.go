@@ -31,6 +31,12 @@ type command struct {
 // commands lists the subcommands in the order usage shows them. Adding a
 // subcommand means adding one entry here.
 var commands = []command{
+	{"list", "list the lessons and exercises, with your progress", runList},
+	{"grade", "grade an exercise with its hidden tests; --check grades the course itself", runGrade},
+	{"hint", "show an exercise's next hint", runHint},
+	{"watch", "grade an exercise again whenever one of its files changes", runWatch},
+	{"diff", "show what changed in the engine between two lessons", runDiff},
+	{"bench", "benchmark every lesson's engine; -write records the table in CURRICULUM.md", runBench},
 	{"docs", "fill Markdown code blocks from the source they quote; -check reports stale ones", runDocs},
 }
 

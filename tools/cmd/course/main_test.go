@@ -23,10 +23,18 @@ func TestDispatch(t *testing.T) {
 		wantStderr string // likewise
 	}{
 		{name: "no arguments", args: nil, wantStatus: exitOK, wantStdout: "docs     fill Markdown code blocks"},
-		{name: "help", args: []string{"help"}, wantStatus: exitOK, wantStdout: "commands:\n  docs "},
+		{name: "help", args: []string{"help"}, wantStatus: exitOK, wantStdout: "commands:\n  list "},
 		{name: "unknown command", args: []string{"frobnicate"}, wantStatus: exitUsage, wantStderr: "course: unknown command \"frobnicate\"\n\nusage:"},
 		{name: "bad docs flag", args: []string{"docs", "-nope"}, wantStatus: exitUsage, wantStderr: "flag provided but not defined: -nope"},
 		{name: "docs help", args: []string{"docs", "-h"}, wantStatus: exitOK, wantStderr: "usage: go run ./tools/cmd/course docs [-check]"},
+		{name: "every command listed", args: nil, wantStatus: exitOK, wantStdout: "  list     list the lessons and exercises, with your progress\n  grade    grade an exercise"},
+		{name: "grade help", args: []string{"grade", "-h"}, wantStatus: exitOK, wantStderr: "usage: go run ./tools/cmd/course grade [-v] NAME"},
+		{name: "hint help", args: []string{"hint", "-h"}, wantStatus: exitOK, wantStderr: "usage: go run ./tools/cmd/course hint [-n N] NAME"},
+		{name: "watch help", args: []string{"watch", "-h"}, wantStatus: exitOK, wantStderr: "usage: go run ./tools/cmd/course watch NAME"},
+		{name: "diff help", args: []string{"diff", "-h"}, wantStatus: exitOK, wantStderr: "usage: go run ./tools/cmd/course diff A B"},
+		{name: "bench help", args: []string{"bench", "-h"}, wantStatus: exitOK, wantStderr: "usage: go run ./tools/cmd/course bench"},
+		{name: "list takes no arguments", args: []string{"list", "x"}, wantStatus: exitUsage, wantStderr: "course list: list takes no arguments"},
+		{name: "watch needs a name", args: []string{"watch"}, wantStatus: exitUsage, wantStderr: "course watch: name one exercise"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

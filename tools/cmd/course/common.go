@@ -1,0 +1,90 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"packcourse/tools/docs"
+)
+
+// newFlags returns a flag set for a subcommand whose usage text is usage
+// followed by the flags' defaults, all written to stderr.
+func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		if hasFlags(fs) {
+			fmt.Fprintln(stderr, "\nflags:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
+}
+
+// parseArgs parses flags wherever they are among the arguments, so that
+// "grade ordered -v" works as well as "grade -v ordered", and returns the
+// other arguments. ok is false when the command should stop: its status is
+// then exitOK for -h and exitUsage for a bad flag.
+func parseArgs(fs *flag.FlagSet, args []string) (positional []string, status int, ok bool) {
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, exitOK, false
+			}
+			return nil, exitUsage, false
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, exitOK, true
+		}
+		if rest[0] == "--" {
+			return append(positional, rest[1:]...), exitOK, true
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+// findRoot returns the repository root: dir if given, else the nearest
+// directory up from the working directory that holds go.work.
+func findRoot(dir string) (string, error) {
+	if dir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", err
+		}
+		dir = wd
+	}
+	return docs.FindRoot(dir)
+}
+
+// rootFlag adds the -root flag every subcommand shares.
+func rootFlag(fs *flag.FlagSet) *string {
+	return fs.String("root", "", "repository root `DIR` (default: the nearest directory up from here with a go.work)")
+}
+
+// usageError prints a one-line complaint and the command's usage, and
+// returns exitUsage.
+func usageError(fs *flag.FlagSet, stderr io.Writer, format string, args ...any) int {
+	fmt.Fprintf(stderr, "course %s: %s\n\n", fs.Name(), fmt.Sprintf(format, args...))
+	fs.Usage()
+	return exitUsage
+}
+
+// failf prints "course CMD: message" and returns exitFailure.
+func failf(stderr io.Writer, cmd, format string, args ...any) int {
+	msg := fmt.Sprintf(format, args...)
+	fmt.Fprintf(stderr, "course %s: %s\n", cmd, strings.TrimSuffix(msg, "\n"))
+	return exitFailure
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"packcourse/tools/internal/course"
+)
+
+const hintUsage = `usage: go run ./tools/cmd/course hint [-n N] NAME
+
+Hint shows exercise NAME's next hint, one more each time you ask; the
+hints get more specific as they go. With -n it shows hint N again.
+`
+
+func runHint(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("hint", hintUsage, stderr)
+	n := fs.Int("n", 0, "show hint `N` (from 1) instead of the next one")
+	rootDir := rootFlag(fs)
+	names, status, ok := parseArgs(fs, args)
+	if !ok {
+		return status
+	}
+	if len(names) != 1 {
+		return usageError(fs, stderr, "name one exercise")
+	}
+	root, err := findRoot(*rootDir)
+	if err != nil {
+		return failf(stderr, "hint", "%v", err)
+	}
+	ex, err := course.FindExercise(names[0])
+	if err != nil {
+		return failf(stderr, "hint", "%v", err)
+	}
+	hints, err := course.LoadHints(root, ex)
+	if err != nil {
+		return failf(stderr, "hint", "%v", err)
+	}
+	state, err := course.LoadState(root)
+	if err != nil {
+		return failf(stderr, "hint", "%v", err)
+	}
+	p := state.Of(ex.Name)
+
+	if *n != 0 {
+		if *n < 1 || *n > p.HintsShown {
+			return failf(stderr, "hint", "you have seen hints 1 to %d of %s; ask for the next one without -n", p.HintsShown, ex.Name)
+		}
+		writeHint(stdout, ex, hints, *n)
+		return exitOK
+	}
+	if p.HintsShown >= len(hints) {
+		fmt.Fprintf(stdout, "You have seen all %d hints for %s. Show one again with -n N, or read the reference answer in %s.\n", len(hints), ex.Name, ex.SolutionDir())
+		return exitOK
+	}
+	p.HintsShown++
+	if err := state.Save(root); err != nil {
+		return failf(stderr, "hint", "%v", err)
+	}
+	writeHint(stdout, ex, hints, p.HintsShown)
+	return exitOK
+}
+
+// writeHint prints hint n (from 1) and says whether more follow.
+func writeHint(w io.Writer, ex course.Exercise, hints []course.Hint, n int) {
+	h := hints[n-1]
+	fmt.Fprintf(w, "Hint %d of %d for %s: %s\n\n%s\n", n, len(hints), ex.Name, h.Title, h.Text)
+	if n < len(hints) {
+		fmt.Fprintf(w, "\nNext hint: go run ./tools/cmd/course hint %s\n", ex.Name)
+	}
+}

@@ -1,0 +1,243 @@
+package grade
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+)
+
+// explain turns a failed test's output into one line saying why it failed,
+// for a learner. In order of precedence: a data race (it makes every other
+// symptom suspect), the test's own first failure message (written to point
+// at the mistake), then a panic, deadlock, leak or timeout read from the
+// crash dump. dir is the package under test, relative to the root: stack
+// frames in its non-test files are "your code" and are named by file:line.
+func explain(out []string, dir string) string {
+	if why := explainRace(out, dir); why != "" {
+		return why
+	}
+	if msg := firstMessage(out); msg != "" {
+		return msg
+	}
+	if why := explainCrash(out, dir); why != "" {
+		return why
+	}
+	return "failed without saying why (run grade with -v to see its output)"
+}
+
+// testMessage matches a t.Error/t.Fatal line: "    file_test.go:42: message".
+var testMessage = regexp.MustCompile(`^\s+\S+_test\.go:\d+: (.*)$`)
+
+// firstMessage returns the text of the first failure message in out.
+func firstMessage(out []string) string {
+	for _, l := range out {
+		if m := testMessage.FindStringSubmatch(l); m != nil {
+			return m[1]
+		}
+	}
+	return ""
+}
+
+// A frame is one function call in a stack trace.
+type frame struct {
+	fn   string // "packcourse/exercises/ordered.Map.func1"
+	file string // "/work/main/exercises/ordered/ordered.go"
+	line string
+}
+
+// where says where a frame is, for a learner: "ordered.go:33 (Map.func1)".
+func (f frame) where() string {
+	fn := f.fn[strings.LastIndex(f.fn, "/")+1:] // "ordered.Map.func1"
+	if _, rest, ok := strings.Cut(fn, "."); ok {
+		fn = rest
+	}
+	return fmt.Sprintf("%s:%s (%s)", path.Base(f.file), f.line, fn)
+}
+
+// inCode reports whether the frame is in dir's non-test code.
+func (f frame) inCode(dir string) bool {
+	return strings.Contains(f.file, "/"+strings.Trim(dir, "/")+"/") && !strings.HasSuffix(f.file, "_test.go")
+}
+
+var fileLine = regexp.MustCompile(`^\s+(\S+\.go):(\d+)(?: \+0x[0-9a-f]+)?$`)
+
+// frames reads the stack frames in lines: each is a function line followed
+// by an indented file:line line. It stops at the first blank line, the end
+// of one goroutine's stack or one side of a race report.
+func frames(lines []string) []frame {
+	var fs []frame
+	for i := 0; i+1 < len(lines); i++ {
+		call := strings.TrimSpace(lines[i])
+		if call == "" {
+			break
+		}
+		fl := fileLine.FindStringSubmatch(lines[i+1])
+		if fl == nil {
+			continue
+		}
+		i++
+		if strings.HasPrefix(call, "created by ") {
+			continue // where a goroutine was started, not where it is
+		}
+		fs = append(fs, frame{fn: funcName(call), file: fl[1], line: fl[2]})
+	}
+	return fs
+}
+
+// funcName strips the argument list from a stack trace's call line:
+// "pkg.(*T).M(0xc000012345, 0x1)" -> "pkg.(*T).M".
+func funcName(call string) string {
+	if !strings.HasSuffix(call, ")") {
+		return call
+	}
+	depth := 0
+	for i := len(call) - 1; i >= 0; i-- {
+		switch call[i] {
+		case ')':
+			depth++
+		case '(':
+			depth--
+			if depth == 0 {
+				return call[:i]
+			}
+		}
+	}
+	return call
+}
+
+// pick returns the first frame in dir's code, else the first frame that is
+// not in the runtime or the standard library's plumbing, else false.
+func pick(fs []frame, dir string) (frame, bool) {
+	for _, f := range fs {
+		if f.inCode(dir) {
+			return f, true
+		}
+	}
+	for _, f := range fs {
+		if !strings.HasPrefix(f.fn, "runtime.") && !strings.HasPrefix(f.fn, "testing.") && !strings.HasPrefix(f.fn, "sync.") {
+			return f, true
+		}
+	}
+	return frame{}, false
+}
+
+// raceAccess matches the header of one side of a race report.
+var raceAccess = regexp.MustCompile(`^((?:Previous )?(?:[Aa]tomic )?(?:[Rr]ead|[Ww]rite)) at 0x[0-9a-f]+ by (?:goroutine \d+|main goroutine):$`)
+
+// explainRace describes the first data race in out, or returns "".
+func explainRace(out []string, dir string) string {
+	start := -1
+	for i, l := range out {
+		if strings.Contains(l, "WARNING: DATA RACE") {
+			start = i
+			break
+		}
+	}
+	if start < 0 {
+		return ""
+	}
+	var sides []string
+	for i := start + 1; i < len(out) && len(sides) < 2; i++ {
+		if strings.HasPrefix(out[i], "==================") {
+			break
+		}
+		m := raceAccess.FindStringSubmatch(out[i])
+		if m == nil {
+			continue
+		}
+		side := strings.ToLower(m[1])
+		if f, ok := pick(frames(out[i+1:]), dir); ok {
+			side += " at " + f.where()
+		}
+		sides = append(sides, side)
+	}
+	return "data race: " + strings.Join(sides, " and ") +
+		": two goroutines touch the same memory without a lock or a channel between them"
+}
+
+// goroutineHeader matches "goroutine 27 [chan send (durable), synctest bubble 1]:".
+var goroutineHeader = regexp.MustCompile(`^goroutine \d+ \[([^,\]]+)(?:, [^\]]*)?\]:$`)
+
+// explainCrash describes a panic, a fatal error or a timeout in out, or
+// returns "".
+func explainCrash(out []string, dir string) string {
+	for i, l := range out {
+		msg, isPanic := strings.CutPrefix(l, "panic: ")
+		fatal, isFatal := strings.CutPrefix(l, "fatal error: ")
+		switch {
+		case isPanic:
+			return explainPanic(cleanPanic(msg), out[i+1:], dir)
+		case isFatal:
+			return explainFatal(fatal, out[i+1:], dir)
+		}
+	}
+	return ""
+}
+
+func cleanPanic(msg string) string {
+	msg = strings.TrimSuffix(msg, " [recovered, repanicked]")
+	return strings.TrimSuffix(msg, " [recovered]")
+}
+
+func explainPanic(msg string, rest []string, dir string) string {
+	switch {
+	case strings.HasPrefix(msg, "test timed out after "):
+		return fmt.Sprintf("did not finish: %s; something waits for ever (a channel nobody sends on or closes, a lock never released, a loop that never ends)", msg)
+	case strings.HasPrefix(msg, "deadlock: "):
+		return blocked(rest, dir, "goroutines were left blocked for ever when the test ended (a leak, or a deadlock)")
+	}
+	why := "panicked: " + msg
+	if f, ok := pick(frames(firstGoroutine(rest)), dir); ok {
+		why += " at " + f.where()
+	}
+	return why
+}
+
+func explainFatal(msg string, rest []string, dir string) string {
+	if strings.Contains(msg, "all goroutines are asleep") {
+		return blocked(rest, dir, "deadlock: every goroutine was blocked")
+	}
+	why := "crashed: " + msg
+	for i, l := range rest {
+		if goroutineHeader.MatchString(l) {
+			if f, ok := pick(frames(rest[i+1:]), dir); ok {
+				return why + " at " + f.where()
+			}
+		}
+	}
+	return why
+}
+
+// firstGoroutine returns the lines of the first goroutine in a dump: the
+// one that panicked.
+func firstGoroutine(dump []string) []string {
+	for i, l := range dump {
+		if goroutineHeader.MatchString(l) {
+			return dump[i+1:]
+		}
+	}
+	return nil
+}
+
+// blocked describes the blocked goroutines of a dump, naming the first one
+// stuck in dir's code.
+func blocked(dump []string, dir, what string) string {
+	count := 0
+	var first string
+	for i, l := range dump {
+		m := goroutineHeader.FindStringSubmatch(l)
+		if m == nil || m[1] == "running" {
+			continue
+		}
+		count++
+		if f, ok := pick(frames(dump[i+1:]), dir); ok && first == "" && f.inCode(dir) {
+			state := strings.TrimSuffix(m[1], " (durable)")
+			first = fmt.Sprintf("; one is in %s, at %s", state, f.where())
+		}
+	}
+	if count == 0 {
+		return what
+	}
+	return fmt.Sprintf("%s: %d goroutine(s)%s", what, count, first)
+}

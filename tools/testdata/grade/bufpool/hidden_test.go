@@ -1,0 +1,348 @@
+package bufpool
+
+// The graded behaviours of Pool. Each test's name is the behaviour it
+// proves, and each failure message says what went wrong and where to look.
+// Tests that wait run in a synctest bubble: time there is virtual, so
+// nothing depends on the machine's speed, and synctest.Wait tells when
+// every goroutine is blocked.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+func TestNewRejectsBadSizes(t *testing.T) {
+	for _, c := range []struct{ n, size int }{{0, 64}, {-1, 64}, {4, 0}, {4, -8}} {
+		if p, err := New(c.n, c.size); err == nil || p != nil {
+			t.Errorf("New(%d, %d) = %v, %v; want nil and an error naming the bad argument", c.n, c.size, p, err)
+		}
+	}
+}
+
+func TestGetReturnsDistinctBuffersOfTheRightSize(t *testing.T) {
+	const n, size = 4, 100
+	p := newPool(t, n, size)
+	seen := map[*byte]bool{}
+	for i := range n {
+		buf := get(t, p)
+		if len(buf) != size {
+			t.Fatalf("Get %d returned a buffer of len %d, want %d", i+1, len(buf), size)
+		}
+		if seen[&buf[0]] {
+			t.Fatalf("Get %d returned a buffer that was already out: each owner must get a buffer of its own", i+1)
+		}
+		seen[&buf[0]] = true
+	}
+	if out := p.Out(); out != n {
+		t.Fatalf("Out() = %d after %d Gets, want %d", out, n, n)
+	}
+}
+
+func TestNeverHandsOutMoreThanNBuffers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n, size, owners, rounds = 3, 16, 12, 20
+		p := newPool(t, n, size)
+		var (
+			mu       sync.Mutex
+			held     = map[*byte]bool{} // buffers out now, by first byte
+			distinct = map[*byte]bool{} // every buffer ever handed out
+			most     int
+			problems []string
+		)
+		report := func(format string, args ...any) {
+			problems = append(problems, fmt.Sprintf(format, args...))
+		}
+		var wg sync.WaitGroup
+		for o := range owners {
+			wg.Go(func() {
+				r := rand.New(rand.NewPCG(uint64(o), 7))
+				for range rounds {
+					buf, err := p.Get(t.Context())
+					if err != nil {
+						mu.Lock()
+						report("Get returned %v with nothing cancelled", err)
+						mu.Unlock()
+						return
+					}
+					key := &buf[:1][0]
+					mu.Lock()
+					if held[key] {
+						report("the same buffer was handed to two owners at once: a buffer must not be back in the pool while someone holds it")
+					}
+					held[key], distinct[key] = true, true
+					most = max(most, len(held))
+					if out := p.Out(); out > n {
+						report("Out() = %d with n=%d", out, n)
+					}
+					mu.Unlock()
+
+					time.Sleep(time.Duration(r.IntN(1000)) * time.Microsecond)
+					buf[0] = byte(o) // the owner writes to its buffer: the race detector is watching
+
+					mu.Lock()
+					delete(held, key)
+					mu.Unlock()
+					if err := p.Put(buf); err != nil {
+						mu.Lock()
+						report("Put of a buffer just taken with Get returned %v, want nil", err)
+						mu.Unlock()
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if len(problems) > 0 {
+			t.Fatalf("%s", problems[0])
+		}
+		if most > n {
+			t.Fatalf("%d buffers were out at once with n=%d: Get must wait while all n are out", most, n)
+		}
+		if len(distinct) > n {
+			t.Fatalf("the pool handed out %d different buffers with n=%d: hand out the buffers given back with Put instead of making new ones", len(distinct), n)
+		}
+		if out := p.Out(); out != 0 {
+			t.Fatalf("Out() = %d after every buffer was given back, want 0", out)
+		}
+	})
+}
+
+func TestGetWaitsForAPut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool(t, 2, 8)
+		a, _ := get(t, p), get(t, p)
+		got := make(chan []byte, 1)
+		go func() {
+			buf, err := p.Get(t.Context())
+			if err != nil {
+				t.Errorf("Get returned %v while waiting, want a buffer once one is put back", err)
+			}
+			got <- buf
+		}()
+		synctest.Wait()
+		select {
+		case buf := <-got:
+			t.Fatalf("Get returned a buffer (len %d) while both buffers were out: it must wait until one is put back", len(buf))
+		default:
+		}
+		put(t, p, a)
+		synctest.Wait()
+		select {
+		case buf := <-got:
+			if len(buf) == 0 || &buf[0] != &a[0] {
+				t.Fatalf("the waiting Get returned a buffer that is not the one just put back")
+			}
+		default:
+			t.Fatalf("Get was still waiting after a buffer was put back: a Put must wake a waiting Get")
+		}
+	})
+}
+
+func TestGetStopsWhenItsContextIsDone(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n = 2
+		p := newPool(t, n, 8)
+		bufs := [][]byte{get(t, p), get(t, p)}
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		done := make(chan error, 1)
+		go func() {
+			buf, err := p.Get(ctx)
+			if buf != nil {
+				t.Errorf("Get returned a buffer (len %d) with all %d out: it must wait, and give up when its context is done", len(buf), n)
+			}
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Get with all buffers out returned %v when its context timed out, want an error wrapping context.DeadlineExceeded", err)
+			}
+		case <-time.After(time.Hour):
+			t.Fatalf("Get was still waiting an hour after its context timed out: wait for a buffer or for ctx.Done(), whichever comes first")
+		}
+		if out := p.Out(); out != n {
+			t.Fatalf("Out() = %d after a cancelled Get, want %d: a Get that fails takes nothing", out, n)
+		}
+		put(t, p, bufs[0])
+		if buf := get(t, p); &buf[0] != &bufs[0][0] {
+			t.Fatalf("after a cancelled Get, the next Get did not return the buffer just put back")
+		}
+	})
+}
+
+func TestPutRejectsAForeignBuffer(t *testing.T) {
+	const n, size = 2, 32
+	p := newPool(t, n, size)
+	other := newPool(t, n, size)
+	mine := get(t, p)
+	foreign := map[string][]byte{
+		"a buffer of the right size made with make": make([]byte, size),
+		"a buffer from another pool":                get(t, other),
+		"a slice starting inside a pool buffer":     mine[1:],
+		"an empty slice":                            {},
+		"nil":                                       nil,
+	}
+	for what, buf := range foreign {
+		if err := p.Put(buf); err == nil {
+			t.Fatalf("Put of %s returned nil, want an error: take back only buffers this pool handed out", what)
+		}
+		if out := p.Out(); out != 1 {
+			t.Fatalf("Out() = %d after a rejected Put of %s, want 1: a rejected Put must leave the pool as it was", out, what)
+		}
+	}
+	put(t, p, mine)
+	for range n {
+		if buf := get(t, p); len(buf) != size {
+			t.Fatalf("after the foreign Puts were rejected, Get returned a buffer of len %d, want %d", len(buf), size)
+		}
+	}
+}
+
+func TestPutRejectsABufferPutTwice(t *testing.T) {
+	const n = 3
+	p := newPool(t, n, 8)
+	a, b := get(t, p), get(t, p)
+	put(t, p, a)
+	if err := p.Put(a); err == nil {
+		t.Fatalf("a second Put of the same buffer returned nil, want an error: the buffer was already back in the pool, and taking it twice would hand it to two owners")
+	}
+	if out := p.Out(); out != 1 {
+		t.Fatalf("Out() = %d after a rejected second Put with one buffer still out, want 1", out)
+	}
+	seen := map[*byte]bool{&b[0]: true}
+	for i := range n - 1 {
+		c := get(t, p)
+		if seen[&c[0]] {
+			t.Fatalf("after a double Put, Get %d returned a buffer that was already out: a buffer put twice is now in the pool twice", i+1)
+		}
+		seen[&c[0]] = true
+	}
+}
+
+func TestPutTakesBackAShortenedBuffer(t *testing.T) {
+	const size = 64
+	p := newPool(t, 1, size)
+	buf := get(t, p)
+	if err := p.Put(buf[:10]); err != nil {
+		t.Fatalf("Put(buf[:10]) returned %v, want nil: a reslice that starts at the buffer's first byte is still the buffer", err)
+	}
+	again := get(t, p)
+	if len(again) != size {
+		t.Fatalf("after Put(buf[:10]), Get returned a buffer of len %d, want %d: hand buffers out at full length", len(again), size)
+	}
+	if err := p.Put(again[:0]); err != nil {
+		t.Fatalf("Put(buf[:0]) returned %v, want nil", err)
+	}
+}
+
+func TestOutCountsTheBuffersOut(t *testing.T) {
+	p := newPool(t, 3, 8)
+	var bufs [][]byte
+	for i := range 3 {
+		if out := p.Out(); out != i {
+			t.Fatalf("Out() = %d with %d buffer(s) out", out, i)
+		}
+		bufs = append(bufs, get(t, p))
+	}
+	for i, b := range bufs {
+		put(t, p, b)
+		if out := p.Out(); out != 2-i {
+			t.Fatalf("Out() = %d with %d buffer(s) out", out, 2-i)
+		}
+	}
+}
+
+func TestIsSafeForConcurrentUse(t *testing.T) {
+	const n, owners = 4, 8
+	p := newPool(t, n, 8)
+	var wg sync.WaitGroup
+	var failures, badCounts atomic.Int32
+	// An observer that only ever calls Out: it shares no lock or channel
+	// with the owners unless the pool provides one, so the race detector
+	// sees any count read without one.
+	stop := make(chan struct{})
+	observing, observed := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(observed)
+		close(observing)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if out := p.Out(); out < 0 || out > n {
+				badCounts.Add(1)
+			}
+		}
+	}()
+	<-observing // the owners start once the observer is running
+	for range owners {
+		wg.Go(func() {
+			for range 200 {
+				buf, err := p.Get(t.Context())
+				if err != nil {
+					failures.Add(1)
+					return
+				}
+				buf[0]++
+				_ = p.Out()
+				if p.Put(buf) != nil {
+					failures.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	<-observed
+	if f := failures.Load(); f > 0 {
+		t.Fatalf("%d Get or Put calls failed with %d goroutines sharing the pool, want none", f, owners)
+	}
+	if b := badCounts.Load(); b > 0 {
+		t.Fatalf("Out() returned a count below 0 or above n=%d %d time(s) while the pool was in use", n, b)
+	}
+	if out := p.Out(); out != 0 {
+		t.Fatalf("Out() = %d after every buffer was given back by %d goroutines, want 0: the count must be updated under the same lock as the rest", out, owners)
+	}
+}
+
+func newPool(t *testing.T, n, size int) *Pool {
+	t.Helper()
+	p, err := New(n, size)
+	if err != nil {
+		t.Fatalf("New(%d, %d) returned %v, want a pool", n, size, err)
+	}
+	if p == nil {
+		t.Fatalf("New(%d, %d) returned a nil pool", n, size)
+	}
+	return p
+}
+
+// get takes a buffer that must be there: the test knows one is free.
+func get(t *testing.T, p *Pool) []byte {
+	t.Helper()
+	buf, err := p.Get(t.Context())
+	if err != nil {
+		t.Fatalf("Get with a buffer free returned %v, want a buffer", err)
+	}
+	if len(buf) == 0 {
+		t.Fatalf("Get returned an empty buffer")
+	}
+	return buf
+}
+
+func put(t *testing.T, p *Pool, buf []byte) {
+	t.Helper()
+	if err := p.Put(buf); err != nil {
+		t.Fatalf("Put of a buffer from Get returned %v, want nil", err)
+	}
+}

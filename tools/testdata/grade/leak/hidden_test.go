@@ -1,0 +1,234 @@
+package leak
+
+// The graded behaviours of Sums. Each test's name is the behaviour it
+// proves, and each failure message says what went wrong and where to look.
+// Leaks are found with goleak: after Sums returns, no goroutine it started
+// may be left, whichever way it returned.
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+
+	"go.uber.org/goleak"
+)
+
+const chunkSize = 64
+
+func TestWritesOneSumPerChunkInOrder(t *testing.T) {
+	for _, workers := range []int{1, 3, 8} {
+		for _, n := range []int{0, 1, chunkSize - 1, chunkSize, 300*chunkSize + 7} {
+			t.Run(fmt.Sprintf("workers=%d,bytes=%d", workers, n), func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					input := data(n)
+					var dst strings.Builder
+					if err := Sums(t.Context(), &dst, bytes.NewReader(input), chunkSize, workers); err != nil {
+						t.Fatalf("Sums of %d bytes returned %v, want nil", n, err)
+					}
+					checkLines(t, dst.String(), want(input), fmt.Sprintf("%d bytes, workers=%d", n, workers))
+				})
+			})
+		}
+	}
+}
+
+var (
+	errRead  = errors.New("disk on fire")
+	errWrite = errors.New("disk full")
+)
+
+func TestReturnsTheReadError(t *testing.T) {
+	src := io.MultiReader(bytes.NewReader(data(40*chunkSize)), errReader{errRead})
+	err := Sums(t.Context(), io.Discard, src, chunkSize, 4)
+	if !errors.Is(err, errRead) {
+		t.Fatalf("Sums over a reader that fails after 40 chunks returned %v, want the read error %q", err, errRead)
+	}
+}
+
+func TestReturnsTheWriteError(t *testing.T) {
+	err := Sums(t.Context(), &failingWriter{okLines: 3}, bytes.NewReader(data(1000*chunkSize)), chunkSize, 4)
+	if !errors.Is(err, errWrite) {
+		t.Fatalf("Sums into a writer that fails on its 4th line returned %v, want the write error %q", err, errWrite)
+	}
+}
+
+func TestReturnsTheContextError(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	src := &endlessReader{cancelAt: 10, cancel: cancel}
+	err := Sums(ctx, io.Discard, src, chunkSize, 4)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Sums returned %v after its context was cancelled, want context.Canceled", err)
+	}
+}
+
+func TestLeavesNoGoroutineAfterSuccess(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	if err := Sums(t.Context(), io.Discard, bytes.NewReader(data(500*chunkSize)), chunkSize, 4); err != nil {
+		t.Fatalf("Sums returned %v, want nil", err)
+	}
+	checkNoLeak(t, ignore, "after a successful run")
+}
+
+func TestLeavesNoGoroutineAfterAReadError(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	src := io.MultiReader(bytes.NewReader(data(40*chunkSize)), errReader{errRead})
+	_ = Sums(t.Context(), io.Discard, src, chunkSize, 4)
+	checkNoLeak(t, ignore, "after a read error")
+}
+
+func TestLeavesNoGoroutineAfterAWriteError(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	_ = Sums(t.Context(), &failingWriter{okLines: 3}, bytes.NewReader(data(1000*chunkSize)), chunkSize, 4)
+	checkNoLeak(t, ignore, "after a write error")
+}
+
+func TestLeavesNoGoroutineAfterCancel(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	_ = Sums(ctx, io.Discard, &endlessReader{cancelAt: 10, cancel: cancel}, chunkSize, 4)
+	checkNoLeak(t, ignore, "after its context was cancelled")
+}
+
+func TestStopsReadingWhenCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	src := &endlessReader{cancelAt: 10, cancel: cancel}
+	ignore := goleak.IgnoreCurrent()
+	_ = Sums(ctx, io.Discard, src, chunkSize, 4)
+	atReturn := src.chunksAfterCancel()
+	_ = goleak.Find(ignore) // gives stray goroutines time to finish, and read
+	if after := src.chunksAfterCancel(); after > 16 {
+		t.Fatalf("Sums read %d more chunks after its context was cancelled (%d of them after it had returned): the reading loop must check ctx and stop, not read on until the input ends", after, after-atReturn)
+	}
+}
+
+func TestRejectsBadArguments(t *testing.T) {
+	for _, c := range []struct{ size, workers int }{{0, 2}, {-1, 2}, {64, 0}, {64, -1}} {
+		t.Run(fmt.Sprintf("size=%d,workers=%d", c.size, c.workers), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				if err := Sums(t.Context(), io.Discard, bytes.NewReader(data(1000)), c.size, c.workers); err == nil {
+					t.Fatalf("Sums with size %d and workers %d returned nil, want an error naming the bad argument", c.size, c.workers)
+				}
+			})
+		})
+	}
+}
+
+// data returns n bytes of input that differ from chunk to chunk.
+func data(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7 + i/chunkSize)
+	}
+	return b
+}
+
+// want returns the lines Sums must write for input.
+func want(input []byte) []string {
+	var lines []string
+	for len(input) > 0 {
+		c := input[:min(chunkSize, len(input))]
+		lines = append(lines, fmt.Sprintf("%x", sha256.Sum256(c)))
+		input = input[len(c):]
+	}
+	return lines
+}
+
+func checkLines(t *testing.T, got string, want []string, where string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	if got == "" {
+		lines = nil
+	}
+	for i := range min(len(lines), len(want)) {
+		if lines[i] != want[i] {
+			t.Fatalf("line %d is %q, want %q, the sum of chunk %d (%s): one line per chunk, in chunk order", i+1, lines[i], want[i], i, where)
+		}
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("Sums wrote %d lines, want %d, one per chunk (%s)", len(lines), len(want), where)
+	}
+}
+
+var leakedAt = regexp.MustCompile(`in state ([^,]+), with (\S+) on top of the stack`)
+
+// checkNoLeak fails the test if goroutines other than those ignored are
+// still running, naming where the first one is stuck.
+func checkNoLeak(t *testing.T, ignore goleak.Option, when string) {
+	t.Helper()
+	err := goleak.Find(ignore)
+	if err == nil {
+		return
+	}
+	found := leakedAt.FindAllStringSubmatch(err.Error(), -1)
+	if len(found) == 0 {
+		t.Fatalf("Sums left goroutines running %s: %v", when, err)
+	}
+	// Name a goroutine stuck in this package's code if there is one: that
+	// is where the fix goes.
+	first := found[0]
+	for _, f := range found {
+		if strings.Contains(f[2], "/leak.") {
+			first = f
+			break
+		}
+	}
+	t.Fatalf("Sums left %d goroutine(s) running %s, one blocked in %q in %s: every send must also select on ctx.Done(), and Sums must cancel and wait for its stages before returning", len(found), when, first[1], first[2])
+}
+
+// An errReader fails every Read with err.
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
+
+// A failingWriter accepts okLines lines and fails every write after them.
+type failingWriter struct {
+	okLines int
+	lines   int
+}
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	w.lines += bytes.Count(p, []byte("\n"))
+	if w.lines > w.okLines {
+		return 0, errWrite
+	}
+	return len(p), nil
+}
+
+// An endlessReader never runs out. It calls cancel once cancelAt chunks
+// have been read, and counts what is read after that; so that a Sums that
+// never stops still ends, it fails after 10000 more chunks.
+type endlessReader struct {
+	cancelAt int
+	cancel   context.CancelFunc
+	read     atomic.Int64 // bytes
+	after    atomic.Int64 // bytes read after cancel
+}
+
+func (r *endlessReader) Read(p []byte) (int, error) {
+	total := r.read.Add(int64(len(p)))
+	if total > int64(r.cancelAt*chunkSize) {
+		r.cancel()
+		if r.after.Add(int64(len(p))) > 10000*chunkSize {
+			return 0, errors.New("read 10000 chunks after cancel")
+		}
+	}
+	for i := range p {
+		p[i] = byte(i)
+	}
+	return len(p), nil
+}
+
+func (r *endlessReader) chunksAfterCancel() int64 {
+	return r.after.Load() / chunkSize
+}

@@ -1,0 +1,284 @@
+package ordered
+
+// The graded behaviours of Map. Each test's name is the behaviour it
+// proves, and each failure message says what went wrong and where to look.
+// The tests run in a synctest bubble: time.Sleep there is virtual, so slow
+// calls of f cost nothing and nothing depends on the machine's speed, and a
+// goroutine left blocked when a test ends fails that test.
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+func TestKeepsOrderUnderRandomDelays(t *testing.T) {
+	for _, workers := range []int{1, 2, 4, 8} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				const n = 200
+				delays := randomDelays(uint64(workers), n)
+				in, _ := produce(t.Context(), n)
+				out := Map(t.Context(), in, workers, func(c []byte) []byte {
+					time.Sleep(delays[index(c)])
+					return result(c)
+				})
+				got := drain(t, out)
+				checkResults(t, got, n, fmt.Sprintf("workers=%d", workers))
+			})
+		})
+	}
+}
+
+func TestRunsUpToWorkersCallsAtOnce(t *testing.T) {
+	for _, workers := range []int{1, 3, 6} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var g gauge
+				delays := randomDelays(7, 60)
+				in, _ := produce(t.Context(), 60)
+				out := Map(t.Context(), in, workers, func(c []byte) []byte {
+					defer g.enter()()
+					time.Sleep(time.Millisecond + delays[index(c)])
+					return result(c)
+				})
+				checkResults(t, drain(t, out), 60, fmt.Sprintf("workers=%d", workers))
+				hw := g.highWater()
+				if hw > int64(workers) {
+					t.Fatalf("%d calls of f ran at once with workers=%d: never run more calls at once than there are workers", hw, workers)
+				}
+				if hw < int64(workers) {
+					t.Fatalf("at most %d call(s) of f ever ran at once with workers=%d and slow calls: run workers calls in parallel", hw, workers)
+				}
+			})
+		})
+	}
+}
+
+func TestBoundsTheChunksInFlight(t *testing.T) {
+	const n, workers = 100, 3
+	t.Run("one slow chunk", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			in, taken := produce(t.Context(), n)
+			out := Map(t.Context(), in, workers, func(c []byte) []byte {
+				if index(c) == 0 {
+					time.Sleep(time.Hour)
+				}
+				return result(c)
+			})
+			got := make(chan [][]byte, 1)
+			go func() { got <- drainAll(out) }()
+			synctest.Wait() // everything that can happen before chunk 0 is done has happened
+			if k := taken.Load(); k > workers+1 {
+				t.Errorf("Map took %d chunks from in while chunk 0 was still being worked on (workers=%d): results waiting for their turn must be bounded, at most workers+1 chunks in flight (a FIFO of futures with room for workers)", k, workers)
+			}
+			checkResults(t, <-got, n, "one slow chunk")
+		})
+	})
+	t.Run("a consumer that does not read", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			in, taken := produce(t.Context(), n)
+			out := Map(t.Context(), in, workers, result)
+			synctest.Wait() // Map has done all it can with nobody reading out
+			if k := taken.Load(); k > workers+1 {
+				t.Errorf("Map took %d chunks from in while nobody read its output (workers=%d): at most workers+1 chunks may be in flight; a slow consumer must slow the input down", k, workers)
+			}
+			checkResults(t, drain(t, out), n, "a consumer that does not read")
+		})
+	})
+}
+
+func TestClosesTheOutputWhenTheInputEnds(t *testing.T) {
+	for _, n := range []int{0, 1, 5} {
+		t.Run(fmt.Sprintf("chunks=%d", n), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				in, _ := produce(t.Context(), n)
+				checkResults(t, drain(t, Map(t.Context(), in, 2, result)), n, fmt.Sprintf("%d chunks", n))
+			})
+		})
+	}
+}
+
+func TestStopsWhenCancelled(t *testing.T) {
+	t.Run("while the consumer reads", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			in, _ := produce(ctx, 1<<30) // more than anyone will read
+			out := Map(ctx, in, 3, func(c []byte) []byte {
+				time.Sleep(time.Millisecond)
+				return result(c)
+			})
+			for range 5 {
+				<-out
+			}
+			synctest.Wait() // Map is as far as it can get: blocked, or waiting on ctx
+			cancel()
+			drain(t, out) // fails the test if out is never closed
+		})
+	})
+	t.Run("when the consumer walks away", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			before := runtime.NumGoroutine()
+			in, _ := produce(ctx, 1<<30)
+			out := Map(ctx, in, 3, result)
+			for range 5 {
+				<-out
+			}
+			synctest.Wait() // Map is as far as it can get: blocked, or waiting on ctx
+			cancel()        // ... and never read out again
+			synctest.Wait() // every goroutine has exited or is blocked for good
+			if left := runtime.NumGoroutine() - before; left > 0 {
+				t.Fatalf("%d goroutine(s) of Map were still blocked after ctx was cancelled and the consumer stopped reading: every send and receive in Map must also select on ctx.Done()", left)
+			}
+		})
+	})
+}
+
+func TestClosesTheOutputOnlyAfterEveryCallReturns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		var g gauge
+		in, _ := produce(ctx, 1<<30)
+		out := Map(ctx, in, 4, func(c []byte) []byte {
+			defer g.enter()()
+			time.Sleep(10 * time.Millisecond)
+			return result(c)
+		})
+		<-out
+		cancel()
+		drain(t, out)
+		if now := g.now.Load(); now > 0 {
+			t.Fatalf("the output was closed while %d call(s) of f were still running: close it only after every call has returned, so the caller knows Map is done with its chunks", now)
+		}
+	})
+}
+
+func TestTreatsWorkersBelowOneAsOne(t *testing.T) {
+	for _, workers := range []int{0, -3} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				in, _ := produce(t.Context(), 10)
+				checkResults(t, drain(t, Map(t.Context(), in, workers, result)), 10, fmt.Sprintf("workers=%d", workers))
+			})
+		})
+	}
+}
+
+// A chunk is its index, 8 bytes big-endian, followed by some text; its
+// result is the same bytes followed by "!".
+
+func chunk(i int) []byte {
+	return fmt.Appendf(binary.BigEndian.AppendUint64(nil, uint64(i)), " chunk %d", i)
+}
+
+func index(c []byte) int { return int(binary.BigEndian.Uint64(c)) }
+
+// result is the f of most tests: it copies the chunk rather than append to
+// it, so it never writes to memory the test still reads.
+func result(c []byte) []byte { return append(bytes.Clone(c), '!') }
+
+// produce sends chunk(0) ... chunk(n-1) on the returned channel, then
+// closes it. It stops early if ctx is done. taken counts the chunks Map has
+// received.
+func produce(ctx context.Context, n int) (in <-chan []byte, taken *atomic.Int64) {
+	ch := make(chan []byte)
+	taken = new(atomic.Int64)
+	go func() {
+		defer close(ch)
+		for i := range n {
+			select {
+			case ch <- chunk(i):
+				taken.Add(1)
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch, taken
+}
+
+// drain reads out until it is closed and returns what it read. It fails
+// the test if out is still open after a day of bubble time, far longer than
+// any test's work takes.
+func drain(t *testing.T, out <-chan []byte) [][]byte {
+	t.Helper()
+	done := make(chan [][]byte, 1)
+	go func() { done <- drainAll(out) }()
+	select {
+	case got := <-done:
+		return got
+	case <-time.After(24 * time.Hour):
+		t.Fatalf("the output channel was never closed: close it once the input is closed and every result is sent, or once ctx is done")
+		return nil
+	}
+}
+
+func drainAll(out <-chan []byte) [][]byte {
+	var got [][]byte
+	for r := range out {
+		got = append(got, r)
+	}
+	return got
+}
+
+// checkResults fails the test unless got holds the results of chunk(0) ...
+// chunk(n-1), in that order.
+func checkResults(t *testing.T, got [][]byte, n int, where string) {
+	t.Helper()
+	for i := range min(len(got), n) {
+		if want := result(chunk(i)); !bytes.Equal(got[i], want) {
+			t.Fatalf("result %d was the result of %s, want that of chunk %d (%s): results must leave in the order their chunks arrived, whatever order the calls finish in", i, describe(got[i]), i, where)
+		}
+	}
+	if len(got) != n {
+		t.Fatalf("got %d results for %d chunks (%s): send exactly one result per chunk", len(got), n, where)
+	}
+}
+
+func describe(r []byte) string {
+	if len(r) < 8 {
+		return fmt.Sprintf("%q (not a result of f)", r)
+	}
+	return fmt.Sprintf("chunk %d", index(r))
+}
+
+// randomDelays returns n made-up durations, up to 10ms, the same for the
+// same seed.
+func randomDelays(seed uint64, n int) []time.Duration {
+	r := rand.New(rand.NewPCG(seed, 42))
+	d := make([]time.Duration, n)
+	for i := range d {
+		d[i] = time.Duration(r.IntN(10_000)) * time.Microsecond
+	}
+	return d
+}
+
+// A gauge counts the calls running now and remembers the most at once.
+type gauge struct {
+	now, most atomic.Int64
+}
+
+// enter counts a call in and returns the function that counts it out.
+func (g *gauge) enter() (leave func()) {
+	v := g.now.Add(1)
+	for {
+		m := g.most.Load()
+		if v <= m || g.most.CompareAndSwap(m, v) {
+			break
+		}
+	}
+	return func() { g.now.Add(-1) }
+}
+
+func (g *gauge) highWater() int64 { return g.most.Load() }

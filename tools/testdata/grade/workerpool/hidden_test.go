@@ -1,0 +1,344 @@
+package workerpool
+
+// The graded behaviours of Run. Each test's name is the behaviour it
+// proves, and each failure message says what went wrong and where to look.
+// Time-dependent tests run in a synctest bubble: time.Sleep there is
+// virtual, so "slow" tasks cost nothing and nothing depends on the
+// machine's speed.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestRunsEveryTaskExactlyOnce(t *testing.T) {
+	for _, workers := range []int{1, 3, 8} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				const n = 100
+				var calls [n]atomic.Int32
+				err := runWithin(t, n, workers, func(ctx context.Context, i int) error {
+					if i < 0 || i >= n {
+						t.Errorf("task called with i = %d, want 0 <= i < %d", i, n)
+						return nil
+					}
+					calls[i].Add(1)
+					time.Sleep(delay(i))
+					return nil
+				})
+				if err != nil {
+					t.Fatalf("Run returned %v, want nil when every task succeeds (workers=%d)", err, workers)
+				}
+				for i := range calls {
+					if got := calls[i].Load(); got != 1 {
+						t.Fatalf("task %d ran %d times, want exactly once (workers=%d)", i, got, workers)
+					}
+				}
+			})
+		})
+	}
+}
+
+func TestNeverRunsMoreThanWorkersTasksAtOnce(t *testing.T) {
+	for _, workers := range []int{1, 2, 5} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var g gauge
+				err := runWithin(t, 60, workers, func(ctx context.Context, i int) error {
+					defer g.enter()()
+					time.Sleep(delay(i))
+					return nil
+				})
+				if err != nil {
+					t.Fatalf("Run returned %v, want nil", err)
+				}
+				if hw := g.highWater(); hw > int64(workers) {
+					t.Fatalf("%d tasks ran at once with workers=%d: never run more tasks at once than there are workers", hw, workers)
+				}
+			})
+		})
+	}
+}
+
+func TestKeepsEveryWorkerBusy(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const workers = 4
+		var g gauge
+		err := runWithin(t, 40, workers, func(ctx context.Context, i int) error {
+			defer g.enter()()
+			time.Sleep(time.Millisecond)
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("Run returned %v, want nil", err)
+		}
+		if hw := g.highWater(); hw < workers {
+			t.Fatalf("at most %d task(s) ever ran at once with workers=%d and 40 slow tasks: run the tasks on all the workers in parallel", hw, workers)
+		}
+	})
+}
+
+func TestStartsNoGoroutinePerTask(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n, workers = 500, 4
+		before := runtime.NumGoroutine()
+		var most atomic.Int64
+		err := runWithin(t, n, workers, func(ctx context.Context, i int) error {
+			raise(&most, int64(runtime.NumGoroutine()-before))
+			time.Sleep(time.Millisecond)
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("Run returned %v, want nil", err)
+		}
+		// runWithin itself runs Run on one goroutine; allow two more for a
+		// feeder and a closer.
+		if extra := most.Load() - 1; extra > workers+2 {
+			t.Fatalf("Run had %d goroutines at once for %d tasks with workers=%d: start the workers once and hand them the indexes, rather than a goroutine per task", extra, n, workers)
+		}
+	})
+}
+
+var errFirst = errors.New("task 3 failed")
+
+func TestReturnsTheFirstError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		err := runWithin(t, 50, 4, func(ctx context.Context, i int) error {
+			if i == 3 {
+				time.Sleep(time.Millisecond)
+				return errFirst
+			}
+			// The others fail too, later: cancelled by the first failure,
+			// or else giving up after an hour.
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("task %d: %w", i, ctx.Err())
+			case <-time.After(time.Hour):
+				return fmt.Errorf("task %d gave up waiting", i)
+			}
+		})
+		if !errors.Is(err, errFirst) {
+			t.Fatalf("Run returned %s, want the first error, %q: keep the first error a task returns and drop the ones after it (they are usually the cancellation it caused)", errText(err), errFirst)
+		}
+	})
+}
+
+func TestCancelsTheOtherTasksOnError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const workers = 4
+		var notCancelled atomic.Int32
+		err := runWithin(t, workers, workers, func(ctx context.Context, i int) error {
+			if i == 0 {
+				time.Sleep(time.Millisecond)
+				return errFirst
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Hour):
+				notCancelled.Add(1)
+			}
+			return nil
+		})
+		if !errors.Is(err, errFirst) {
+			t.Errorf("Run returned %v, want %q", err, errFirst)
+		}
+		if n := notCancelled.Load(); n > 0 {
+			t.Fatalf("%d running task(s) still had a live context an hour after task 0 failed: when a task fails, cancel the context Run passes to the tasks", n)
+		}
+	})
+}
+
+func TestStopsStartingTasksAfterAnError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n, workers = 1000, 2
+		var started atomic.Int32
+		err := runWithin(t, n, workers, func(ctx context.Context, i int) error {
+			started.Add(1)
+			if i == 0 {
+				return errFirst
+			}
+			time.Sleep(time.Millisecond)
+			return nil
+		})
+		if !errors.Is(err, errFirst) {
+			t.Errorf("Run returned %v, want %q", err, errFirst)
+		}
+		if s := started.Load(); s > 4*workers+4 {
+			t.Fatalf("Run started %d of %d tasks though task 0 failed at once (workers=%d): stop handing out tasks once one has failed", s, n, workers)
+		}
+	})
+}
+
+func TestStopsWhenTheContextIsCancelled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n, workers = 10000, 3
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		time.AfterFunc(10*time.Millisecond, cancel)
+		var started atomic.Int32
+		err := within(t, "Run", func() error {
+			return Run(ctx, n, workers, func(context.Context, int) error {
+				started.Add(1)
+				time.Sleep(time.Millisecond) // a task that ignores its ctx
+				return nil
+			})
+		})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Run returned %v after its context was cancelled, want context.Canceled", err)
+		}
+		if s := started.Load(); s > n/2 {
+			t.Fatalf("Run started %d of %d tasks though its context was cancelled after 10ms: check ctx before handing out each task", s, n)
+		}
+	})
+}
+
+func TestWaitsForRunningTasksBeforeReturning(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var running atomic.Int32
+		err := runWithin(t, 4, 4, func(ctx context.Context, i int) error {
+			if i == 0 {
+				time.Sleep(time.Millisecond) // the others have all started by now
+				return errFirst
+			}
+			running.Add(1)
+			defer running.Add(-1)
+			time.Sleep(5 * time.Millisecond) // ignores ctx, as real work often does
+			return nil
+		})
+		if !errors.Is(err, errFirst) {
+			t.Errorf("Run returned %v, want %q", err, errFirst)
+		}
+		if r := running.Load(); r > 0 {
+			t.Fatalf("Run returned while %d task(s) were still running: wait for every task it started, so that no goroutine outlives Run", r)
+		}
+	})
+}
+
+func TestLeavesNoGoroutineBehind(t *testing.T) {
+	cases := []struct {
+		name string
+		task func(ctx context.Context, i int) error
+	}{
+		{"when every task succeeds", func(context.Context, int) error { return nil }},
+		{"when a task fails", func(_ context.Context, i int) error {
+			if i == 5 {
+				return errFirst
+			}
+			return nil
+		}},
+		{"when every task fails", func(_ context.Context, i int) error { return fmt.Errorf("task %d failed", i) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ignore := goleak.IgnoreCurrent()
+			_ = Run(t.Context(), 100, 4, c.task)
+			if err := goleak.Find(ignore); err != nil {
+				t.Fatalf("Run left goroutines running %s: %s", c.name, leakSummary(err))
+			}
+		})
+	}
+}
+
+func TestRejectsBadArguments(t *testing.T) {
+	cases := []struct{ n, workers int }{{10, 0}, {10, -1}, {-1, 2}}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("n=%d,workers=%d", c.n, c.workers), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var calls atomic.Int32
+				err := runWithin(t, c.n, c.workers, func(context.Context, int) error {
+					calls.Add(1)
+					return nil
+				})
+				if err == nil {
+					t.Errorf("Run(ctx, %d, %d, task) returned nil, want an error naming the bad argument", c.n, c.workers)
+				}
+				if calls.Load() > 0 {
+					t.Errorf("Run(ctx, %d, %d, task) called task %d time(s), want none", c.n, c.workers, calls.Load())
+				}
+			})
+		})
+	}
+}
+
+// runWithin runs Run(t.Context(), n, workers, task) and returns its error,
+// failing the test if Run has not returned after a day of bubble time.
+func runWithin(t *testing.T, n, workers int, task func(context.Context, int) error) error {
+	t.Helper()
+	return within(t, fmt.Sprintf("Run(ctx, %d, %d, task)", n, workers), func() error {
+		return Run(t.Context(), n, workers, task)
+	})
+}
+
+// within runs f on its own goroutine and returns its result. If f has not
+// returned after a day of bubble time (far longer than any task here
+// takes), the test stops there: something in f waits for an event that
+// never comes.
+func within(t *testing.T, what string, f func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(24 * time.Hour):
+		t.Fatalf("%s had not returned after a day: it is blocked for ever (a channel nobody sends on or closes? a worker waiting for work after the last task?)", what)
+		return nil
+	}
+}
+
+// errText quotes err's message, or says nil.
+func errText(err error) string {
+	if err == nil {
+		return "nil"
+	}
+	return fmt.Sprintf("%q", err)
+}
+
+// delay is task i's made-up duration: uneven, so tasks finish out of order.
+func delay(i int) time.Duration {
+	return time.Duration((i*7919)%13) * time.Millisecond
+}
+
+// A gauge counts the tasks running now and remembers the most at once.
+type gauge struct {
+	now, most atomic.Int64
+}
+
+// enter counts a task in and returns the function that counts it out.
+func (g *gauge) enter() (leave func()) {
+	raise(&g.most, g.now.Add(1))
+	return func() { g.now.Add(-1) }
+}
+
+func (g *gauge) highWater() int64 { return g.most.Load() }
+
+// raise sets max to v if v is larger.
+func raise(max *atomic.Int64, v int64) {
+	for {
+		m := max.Load()
+		if v <= m || max.CompareAndSwap(m, v) {
+			return
+		}
+	}
+}
+
+var leakedAt = regexp.MustCompile(`in state ([^,]+), with (\S+) on top of the stack`)
+
+// leakSummary turns goleak's report into one line: how many goroutines,
+// where they are stuck and in what state.
+func leakSummary(err error) string {
+	found := leakedAt.FindAllStringSubmatch(err.Error(), -1)
+	if len(found) == 0 {
+		return err.Error()
+	}
+	return fmt.Sprintf("%d goroutine(s), the first blocked in %q in %s", len(found), found[0][1], found[0][2])
+}
