@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Exit codes. A script can tell "you called it wrong" (2) from "the data
+// or the disk is wrong" (1) from "you stopped it" (130, as a shell reports
+// a process killed by SIGINT).
+const (
+	exitOK          = 0
+	exitFailed      = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// env is the world run talks to, passed in so that tests can replace all
+// of it.
+type env struct {
+	stdin    io.Reader
+	stdout   io.Writer
+	stderr   io.Writer
+	lookup   func(name string) (string, bool) // os.LookupEnv
+	terminal bool                             // stderr is a terminal: progress on by default
+
+	// serving, if set, is called with the metrics server's address once it
+	// is up, before any work starts: tests use it to scrape a live run.
+	serving func(addr string)
+}
+
+// command is one subcommand: its name, its one-line summary for the help,
+// its argument pattern, the flags it takes and what it does.
+type command struct {
+	name    string
+	args    string
+	summary string
+	flags   flagSet
+	nargs   func(n int) bool
+	run     func(ctx context.Context, e env, c config) int
+}
+
+// commands lists the subcommands in the order the help shows them.
+var commands = []command{
+	{"pack", "SRC... DST", "pack files into containers (NAME.gpk); - is stdin or stdout",
+		packFlags, func(n int) bool { return n >= 2 }, runPack},
+	{"unpack", "SRC... DST", "restore containers byte for byte; - is stdin or stdout",
+		unpackFlags, func(n int) bool { return n >= 2 }, runUnpack},
+	{"verify", "SRC...", "check containers completely (every frame, the trailer); write nothing",
+		verifyFlags, func(n int) bool { return n >= 1 }, runVerify},
+	{"demo", "", "generate a mixed workload, pack, verify and unpack it, compare, print the summary",
+		demoFlags, func(n int) bool { return n == 0 }, runDemo},
+}
+
+// run is the whole program: main only adds the real world and the exit.
+// It returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := env{stdin: stdin, stdout: stdout, stderr: stderr, lookup: os.LookupEnv, terminal: isTerminal(stderr)}
+	return runEnv(ctx, args, e)
+}
+
+// runEnv is run with its environment given.
+func runEnv(ctx context.Context, args []string, e env) int {
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, usage())
+		return exitUsage
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		return help(e, rest)
+	}
+	cmd, ok := lookupCommand(name)
+	if !ok {
+		fmt.Fprintf(e.stderr, "pipeline: unknown command %q\nRun 'pipeline help' for usage.\n", name)
+		return exitUsage
+	}
+	c, err := parse(cmd, rest, e)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(e.stdout, commandUsage(cmd, e))
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "pipeline %s: %v\nRun 'pipeline help %s' for usage.\n", cmd.name, err, cmd.name)
+		return exitUsage
+	}
+	return cmd.run(ctx, e, c)
+}
+
+func lookupCommand(name string) (command, bool) {
+	for _, c := range commands {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// help prints the general help, or one command's, to stdout: help that
+// was asked for is output, not an error.
+func help(e env, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(e.stdout, usage())
+		return exitOK
+	}
+	cmd, ok := lookupCommand(args[0])
+	if !ok {
+		fmt.Fprintf(e.stderr, "pipeline help: unknown command %q\n", args[0])
+		return exitUsage
+	}
+	fmt.Fprint(e.stdout, commandUsage(cmd, e))
+	return exitOK
+}
+
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage: pipeline COMMAND [flags] ARGS\n\ncommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-7s %-11s %s\n", c.name, c.args, c.summary)
+	}
+	b.WriteString(`  help    [COMMAND]   this help, or a command's flags
+
+Paths: a file; - for standard input or output; a directory, whose regular
+files are all processed (symbolic links inside it are skipped and listed),
+mirrored into DST with .gpk added (pack) or removed (unpack). With several
+SRCs, DST is a directory. Outputs appear whole or not at all, and an
+existing one is never replaced without -force. Files run at once under one
+governor (-workers, -mem); small files skip the parallel pipeline.
+
+Keys never come from a flag's value: -key-file PATH (32 raw bytes or 64
+hex digits) or -passphrase-env NAME (the passphrase is in variable NAME).
+
+Exit codes: 0 done; 1 a file failed (each failure is one line on stderr,
+the other files are still completed); 2 bad usage; 130 interrupted
+(Ctrl-C: work stops, temporary files are removed, no partial output).
+`)
+	return b.String()
+}
+
+func commandUsage(cmd command, e env) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "usage: pipeline %s [flags] %s\n\n%s\n\nflags:\n", cmd.name, cmd.args, cmd.summary)
+	fs, _ := newFlagSet(cmd, e)
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	return b.String()
+}
+
+// parse reads a command's flags and arguments. Flags may come before,
+// between or after the paths, as with most tools; "--" ends the flags.
+func parse(cmd command, args []string, e env) (config, error) {
+	fs, c := newFlagSet(cmd, e)
+	var paths []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return config{}, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			paths = append(paths, rest...) // everything after "--" is a path
+			break
+		}
+		paths, args = append(paths, rest[0]), rest[1:]
+	}
+	if !cmd.nargs(len(paths)) {
+		return config{}, fmt.Errorf("wrong number of arguments: want %s, got %q", orNone(cmd.args), paths)
+	}
+	c.paths = paths
+	if err := c.resolve(cmd, e); err != nil {
+		return config{}, err
+	}
+	return *c, nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}

@@ -1,0 +1,212 @@
+// Package files is the part of the pipeline that touches the file system:
+// outputs that appear whole or not at all (WriteAtomic), and runs over many
+// files at once under one governor (Runner).
+package files
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path/filepath"
+)
+
+// Stage names one step of an atomic write, so that an error says which
+// step failed: "syncing: ... no space left on device" tells a user far
+// more than the bare system error.
+type Stage string
+
+// The steps of WriteAtomic, in order.
+const (
+	StageCreate  Stage = "creating temporary file"
+	StageWrite   Stage = "writing temporary file"
+	StageSync    Stage = "syncing temporary file"
+	StageClose   Stage = "closing temporary file"
+	StageRename  Stage = "renaming into place"
+	StageSyncDir Stage = "syncing directory"
+)
+
+// StageError is a failure of one step of an atomic write.
+type StageError struct {
+	Stage Stage
+	Err   error
+}
+
+func (e *StageError) Error() string { return fmt.Sprintf("%s: %v", e.Stage, e.Err) }
+
+// Unwrap returns the underlying error, so errors.Is(err, syscall.ENOSPC)
+// still works through a StageError.
+func (e *StageError) Unwrap() error { return e.Err }
+
+// ErrExists is returned (wrapped, with the path) when the destination is
+// already there and the caller did not ask to replace it.
+var ErrExists = errors.New("destination already exists")
+
+// AtomicOptions tune WriteAtomic. The zero value writes through the
+// operating system, with permission bits 0644, and refuses to replace an
+// existing file.
+type AtomicOptions struct {
+	FS        FS          // nil means OS{}
+	Perm      fs.FileMode // permission bits of the new file; 0 means 0644
+	Overwrite bool        // replace a file already at the destination
+}
+
+// WriteAtomic makes path hold exactly what fill writes, or leaves path as
+// it was. fill writes into a temporary file in path's directory (same
+// file system, so the rename below is atomic); the file is synced, closed
+// and renamed over path, and the directory is synced so the rename itself
+// survives a power cut.
+//
+// If fill fails, any step fails, or ctx is cancelled before the rename,
+// the temporary file is removed and the error returned: fill's own error
+// as it is, a failed step as a *StageError. Nobody ever sees a partial
+// file at path. If only the final directory sync fails, the new file is
+// removed again: the caller is told the write failed, so the file must
+// not be there (with Overwrite, the file it replaced is gone too). Only a crash of the whole process (kill -9, power loss)
+// can leave a temporary file, named ".NAME.*.tmp", never the file itself.
+func WriteAtomic(ctx context.Context, path string, o AtomicOptions, fill func(w io.Writer) error) (err error) {
+	fsys, perm := o.fsys(), o.perm()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := checkDestination(fsys, path, o.Overwrite); err != nil {
+		return err
+	}
+	dir, name := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	// docs:region create-fill-publish
+	tmp, err := fsys.CreateTemp(dir, "."+name+".*.tmp", perm)
+	if err != nil {
+		return &StageError{StageCreate, err}
+	}
+	t := &tempFile{fsys: fsys, f: tmp}
+	defer func() {
+		if err != nil {
+			if derr := t.discard(); derr != nil {
+				err = errors.Join(err, derr)
+			}
+		}
+	}()
+	if err := fill(stageWriter{tmp}); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err // cancelled after the last byte: still do not publish
+	}
+	if err := t.syncAndClose(); err != nil {
+		return err
+	}
+	// Checked again: another process may have made path meanwhile. A
+	// window remains until the rename; closing it would take link(2),
+	// which not every file system has.
+	if err := checkDestination(fsys, path, o.Overwrite); err != nil {
+		return err
+	}
+	if err := fsys.Rename(tmp.Name(), path); err != nil {
+		return &StageError{StageRename, err}
+	}
+	t.published = path
+	if err := fsys.SyncDir(dir); err != nil {
+		return &StageError{StageSyncDir, err}
+	}
+	// docs:endregion create-fill-publish
+	return nil
+}
+
+// checkDestination returns an error wrapping ErrExists if something is at
+// path and overwrite is false. Even with overwrite, only a regular file is
+// replaced: renaming over /dev/null or a symbolic link would replace the
+// device or the link itself, never what the user meant. A failure to look
+// is an error too: we cannot promise not to replace what we cannot see.
+func checkDestination(fsys FS, path string, overwrite bool) error {
+	info, err := fsys.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case !overwrite:
+		return fmt.Errorf("%s: %w", path, ErrExists)
+	case !info.Mode().IsRegular():
+		return fmt.Errorf("%s exists and is not a regular file (%v): not replacing it", path, info.Mode().Type())
+	}
+	return nil
+}
+
+// tempFile tracks how far one atomic write got, so that discard undoes
+// exactly what was done: close the file if it is still open, remove it
+// under whichever name it has by then.
+type tempFile struct {
+	fsys      FS
+	f         File
+	closed    bool
+	published string // the destination, once the rename has happened
+}
+
+// syncAndClose flushes the file to stable storage and closes it. The sync
+// must come before the rename: otherwise a crash can leave the new name
+// pointing at a file whose data never reached the disk.
+func (t *tempFile) syncAndClose() error {
+	if err := t.f.Sync(); err != nil {
+		return &StageError{StageSync, err}
+	}
+	t.closed = true // a failed Close must not be retried: the descriptor is gone either way
+	if err := t.f.Close(); err != nil {
+		return &StageError{StageClose, err}
+	}
+	return nil
+}
+
+// discard removes the file after a failure and returns any error doing so.
+func (t *tempFile) discard() error {
+	var errs []error
+	if !t.closed {
+		t.closed = true
+		errs = append(errs, ignoreClosed(t.f.Close()))
+	}
+	name := t.f.Name()
+	if t.published != "" {
+		name = t.published
+	}
+	if err := t.fsys.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("removing %s after the failure: %w", name, err))
+	}
+	return errors.Join(errs...)
+}
+
+// ignoreClosed drops the error of closing an already closed file.
+func ignoreClosed(err error) error {
+	if errors.Is(err, fs.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// stageWriter marks write errors as StageWrite, so the caller can tell a
+// full disk from a failure of whatever was producing the bytes.
+type stageWriter struct{ w io.Writer }
+
+func (s stageWriter) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil {
+		err = &StageError{StageWrite, err}
+	}
+	return n, err
+}
+
+func (o AtomicOptions) fsys() FS {
+	if o.FS == nil {
+		return OS{}
+	}
+	return o.FS
+}
+
+func (o AtomicOptions) perm() fs.FileMode {
+	if o.Perm == 0 {
+		return 0o644
+	}
+	return o.Perm.Perm()
+}

@@ -1,0 +1,100 @@
+package govern
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"golang.org/x/sync/semaphore"
+)
+
+// ErrOverBudget is wrapped by the error returned for a request that can
+// never be granted because it is larger than everything there is.
+var ErrOverBudget = errors.New("request exceeds the governor's budget")
+
+// pool is one FIFO semaphore with the figures Stats reports.
+type pool struct {
+	name    string
+	size    int64
+	sem     *semaphore.Weighted
+	held    gauge
+	waits   atomic.Int64 // acquisitions that found the pool busy
+	waiting atomic.Int64 // goroutines blocked in acquire now
+}
+
+func newPool(name string, size int64) *pool {
+	return &pool{name: name, size: size, sem: semaphore.NewWeighted(size)}
+}
+
+// docs:region fifo-acquire
+
+// acquire takes n units, waiting in FIFO order if it must. A cancelled ctx
+// never acquires, even when the units are free, so that cancellation is
+// seen at the same point on every run.
+func (p *pool) acquire(ctx context.Context, n int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := p.fits(n); err != nil {
+		return err
+	}
+	if !p.sem.TryAcquire(n) {
+		p.waits.Add(1)
+		p.waiting.Add(1)
+		err := p.sem.Acquire(ctx, n)
+		p.waiting.Add(-1)
+		if err != nil {
+			return err
+		}
+	}
+	p.held.add(n)
+	return nil
+}
+
+// docs:endregion fifo-acquire
+
+// tryAcquire takes n units if they are free and nobody is waiting.
+func (p *pool) tryAcquire(n int64) bool {
+	if n > p.size || !p.sem.TryAcquire(n) {
+		return false
+	}
+	p.held.add(n)
+	return true
+}
+
+// release returns n units. The gauge goes down first, so it never shows
+// more than the semaphore holds.
+func (p *pool) release(n int64) {
+	p.held.add(-n)
+	p.sem.Release(n)
+}
+
+// docs:region fail-fast
+
+// fits fails for a request the pool could not grant even empty: queued, it
+// would wait forever and, the queue being FIFO, block everyone behind it.
+func (p *pool) fits(n int64) error {
+	if n > p.size {
+		return fmt.Errorf("%w: %d asked, the %s holds %d", ErrOverBudget, n, p.name, p.size)
+	}
+	return nil
+}
+
+// docs:endregion fail-fast
+
+// gauge is a value that goes up and down, with its high-water mark.
+type gauge struct{ cur, peak atomic.Int64 }
+
+func (g *gauge) add(n int64) {
+	v := g.cur.Add(n)
+	for {
+		p := g.peak.Load()
+		if v <= p || g.peak.CompareAndSwap(p, v) {
+			return
+		}
+	}
+}
+
+func (g *gauge) load() int64      { return g.cur.Load() }
+func (g *gauge) peakValue() int64 { return g.peak.Load() }
