@@ -87,7 +87,7 @@ func (f *FileGov) ReleaseBytes(n int64) {
 	f.fromSmall -= fromSmall
 	f.held -= n
 	f.mu.Unlock()
-	f.g.bytes.add(-n)
+	f.g.bytes.Add(-n)
 	if fromSmall > 0 {
 		f.g.small.release(fromSmall)
 	}
@@ -137,7 +137,7 @@ func (f *FileGov) charge(p *pool, n int64) {
 		f.fromSmall += n
 	}
 	f.mu.Unlock()
-	f.g.bytes.add(n)
+	f.g.bytes.Add(n)
 }
 
 func (f *FileGov) fromSmallNow() int64 {

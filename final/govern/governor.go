@@ -3,6 +3,8 @@ package govern
 import (
 	"context"
 	"runtime"
+
+	"packcourse/final/internal/highwater"
 )
 
 // Default sizes, used for zero fields of Limits.
@@ -60,9 +62,9 @@ type Governor struct {
 	limits Limits
 	cpu    *pool
 	io     *pool
-	shared *pool // Bytes less the small lane: every file may draw from it
-	small  *pool // the small lane, nil when there is none
-	bytes  gauge // bytes held from both pools, for Stats
+	shared *pool           // Bytes less the small lane: every file may draw from it
+	small  *pool           // the small lane, nil when there is none
+	bytes  highwater.Gauge // bytes held from both pools, for Stats
 }
 
 // New returns a Governor with the given limits; zero fields get defaults.
@@ -107,13 +109,13 @@ func (g *Governor) AcquireBytes(ctx context.Context, n int64) error {
 	if err := g.shared.acquire(ctx, n); err != nil {
 		return err
 	}
-	g.bytes.add(n)
+	g.bytes.Add(n)
 	return nil
 }
 
 // ReleaseBytes returns n bytes taken with AcquireBytes.
 func (g *Governor) ReleaseBytes(n int64) {
-	g.bytes.add(-n)
+	g.bytes.Add(-n)
 	g.shared.release(n)
 }
 
@@ -137,18 +139,18 @@ type Stats struct {
 // but the fields are not one atomic snapshot.
 func (g *Governor) Stats() Stats {
 	s := Stats{
-		CPUInUse:   int(g.cpu.held.load()),
-		IOInUse:    int(g.io.held.load()),
-		BytesInUse: g.bytes.load(),
-		PeakCPU:    int(g.cpu.held.peakValue()),
-		PeakIO:     int(g.io.held.peakValue()),
-		PeakBytes:  g.bytes.peakValue(),
+		CPUInUse:   int(g.cpu.held.Load()),
+		IOInUse:    int(g.io.held.Load()),
+		BytesInUse: g.bytes.Load(),
+		PeakCPU:    int(g.cpu.held.Peak()),
+		PeakIO:     int(g.io.held.Peak()),
+		PeakBytes:  g.bytes.Peak(),
 		CPUWaits:   g.cpu.waits.Load(),
 		IOWaits:    g.io.waits.Load(),
 		BytesWaits: g.shared.waits.Load(),
 	}
 	if g.small != nil {
-		s.SmallInUse = g.small.held.load()
+		s.SmallInUse = g.small.held.Load()
 		s.BytesWaits += g.small.waits.Load()
 	}
 	return s

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 
 	"golang.org/x/sync/semaphore"
+
+	"packcourse/final/internal/highwater"
 )
 
 // ErrOverBudget is wrapped by the error returned for a request that can
@@ -18,7 +20,7 @@ type pool struct {
 	name    string
 	size    int64
 	sem     *semaphore.Weighted
-	held    gauge
+	held    highwater.Gauge
 	waits   atomic.Int64 // acquisitions that found the pool busy
 	waiting atomic.Int64 // goroutines blocked in acquire now
 }
@@ -48,7 +50,7 @@ func (p *pool) acquire(ctx context.Context, n int64) error {
 			return err
 		}
 	}
-	p.held.add(n)
+	p.held.Add(n)
 	return nil
 }
 
@@ -59,14 +61,14 @@ func (p *pool) tryAcquire(n int64) bool {
 	if n > p.size || !p.sem.TryAcquire(n) {
 		return false
 	}
-	p.held.add(n)
+	p.held.Add(n)
 	return true
 }
 
 // release returns n units. The gauge goes down first, so it never shows
 // more than the semaphore holds.
 func (p *pool) release(n int64) {
-	p.held.add(-n)
+	p.held.Add(-n)
 	p.sem.Release(n)
 }
 
@@ -82,19 +84,3 @@ func (p *pool) fits(n int64) error {
 }
 
 // docs:endregion fail-fast
-
-// gauge is a value that goes up and down, with its high-water mark.
-type gauge struct{ cur, peak atomic.Int64 }
-
-func (g *gauge) add(n int64) {
-	v := g.cur.Add(n)
-	for {
-		p := g.peak.Load()
-		if v <= p || g.peak.CompareAndSwap(p, v) {
-			return
-		}
-	}
-}
-
-func (g *gauge) load() int64      { return g.cur.Load() }
-func (g *gauge) peakValue() int64 { return g.peak.Load() }

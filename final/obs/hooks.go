@@ -88,7 +88,7 @@ func (m *Metrics) Queued(q Queue, delta int) {
 	if m == nil {
 		return
 	}
-	m.queues[q].add(int64(delta))
+	m.queues[q].Add(int64(delta))
 }
 
 // Busy moves the number of workers busy encoding or decoding by delta.
@@ -96,5 +96,5 @@ func (m *Metrics) Busy(delta int) {
 	if m == nil {
 		return
 	}
-	m.busy.add(int64(delta))
+	m.busy.Add(int64(delta))
 }

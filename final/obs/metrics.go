@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"packcourse/final/govern"
+	"packcourse/final/internal/highwater"
 )
 
 // Op is the kind of work done on a chunk.
@@ -47,8 +48,8 @@ type Metrics struct {
 	files    atomic.Int64
 	errors   atomic.Int64
 
-	queues [numQueues]level
-	busy   level
+	queues [numQueues]highwater.Gauge
+	busy   highwater.Gauge
 
 	cpu       [numOps]*histogram // time to encode or decode one chunk
 	queueWait *histogram         // time a chunk waited for a worker and a CPU token
@@ -102,18 +103,5 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 func (m *Metrics) WatchGovernor(g *govern.Governor) {
 	if m != nil && g != nil {
 		m.gov.Store(g)
-	}
-}
-
-// level is a gauge with its high-water mark.
-type level struct{ cur, peak atomic.Int64 }
-
-func (l *level) add(n int64) {
-	v := l.cur.Add(n)
-	for {
-		p := l.peak.Load()
-		if v <= p || l.peak.CompareAndSwap(p, v) {
-			return
-		}
 	}
 }

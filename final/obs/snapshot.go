@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"packcourse/final/govern"
+	"packcourse/final/internal/highwater"
 )
 
 // Gauge is a level and its high-water mark.
@@ -35,7 +36,7 @@ func (m *Metrics) Snapshot() Snapshot {
 		WrittenBytes: m.written.Load(),
 		Files:        m.files.Load(),
 		Errors:       m.errors.Load(),
-		Busy:         m.busy.gauge(),
+		Busy:         gaugeOf(&m.busy),
 		QueueWait:    m.queueWait.latency(),
 		Write:        m.write.latency(),
 	}
@@ -45,7 +46,7 @@ func (m *Metrics) Snapshot() Snapshot {
 		s.CPU[op] = m.cpu[op].latency()
 	}
 	for q := range numQueues {
-		s.Queues[q] = m.queues[q].gauge()
+		s.Queues[q] = gaugeOf(&m.queues[q])
 	}
 	if g := m.gov.Load(); g != nil {
 		st := g.Stats()
@@ -75,4 +76,4 @@ func (m *Metrics) elapsed() time.Duration {
 	}
 }
 
-func (l *level) gauge() Gauge { return Gauge{Now: l.cur.Load(), Peak: l.peak.Load()} }
+func gaugeOf(g *highwater.Gauge) Gauge { return Gauge{Now: g.Load(), Peak: g.Peak()} }
