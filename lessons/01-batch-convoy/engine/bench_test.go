@@ -32,7 +32,7 @@ func BenchmarkUnpack(b *testing.B) {
 
 // reportStats reports the last run's figures next to MB/s.
 func reportStats(b *testing.B, st engine.Stats) {
-	b.ReportMetric(float64(st.PeakBufferedBytes)/(1<<20), "peak-buffered-MiB")
+	b.ReportMetric(float64(st.PeakBufferedBytes)/(1<<20), "buffered-MiB")
 	b.ReportMetric(float64(st.PeakGoroutines), "peak-goroutines")
 	b.ReportMetric(float64(st.PeakInFlight), "peak-in-flight")
 	b.ReportMetric(float64(st.TurnWaits), "turn-waits")

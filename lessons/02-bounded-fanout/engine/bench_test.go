@@ -40,7 +40,7 @@ func BenchmarkUnpack(b *testing.B) {
 // reportStats reports the last run's figures next to MB/s. (The two
 // lessons' Stats are different types with the same fields.)
 func reportStats(b *testing.B, peakBuffered int64, peakGoroutines, peakInFlight, turnWaits int) {
-	b.ReportMetric(float64(peakBuffered)/(1<<20), "peak-buffered-MiB")
+	b.ReportMetric(float64(peakBuffered)/(1<<20), "buffered-MiB")
 	b.ReportMetric(float64(peakGoroutines), "peak-goroutines")
 	b.ReportMetric(float64(peakInFlight), "peak-in-flight")
 	b.ReportMetric(float64(turnWaits), "turn-waits")

@@ -8,13 +8,14 @@ import (
 
 // Chart geometry, in SVG user units (pixels at 100%).
 const (
-	chartWidth  = 760
-	panelWidth  = 330 // each of the two panels
+	panelWidth  = 330 // each of the two panels, bar and value
+	valueWidth  = 60  // room in a panel for the value after its bar
 	labelWidth  = 150 // lesson labels, left of the first panel
 	barHeight   = 16
 	rowHeight   = 24
 	chartTop    = 56 // below the title and panel headings
 	chartMargin = 16
+	chartWidth  = labelWidth + 2*panelWidth + 2*chartMargin
 )
 
 // SVG draws the progression as two bar charts side by side, one bar per
@@ -42,7 +43,7 @@ func SVG(rows []Row, caption string) string {
 		for _, r := range rows {
 			most = max(most, r.Metrics[p.unit])
 		}
-		room := float64(panelWidth - 60) // leave space for the value after the bar
+		room := float64(panelWidth - valueWidth)
 		for i, r := range rows {
 			v, ok := r.Metrics[p.unit]
 			if !ok || most == 0 {
