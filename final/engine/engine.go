@@ -71,14 +71,23 @@ func MinBytes(chunkSize int) int64 {
 	return int64(chunkSize + format.FrameHeaderLen + format.MaxBodyLen(chunkSize))
 }
 
+// startRun begins one run of op: its runtime/trace task and its metrics.
+// The caller must call end with the run's result.
+func (e *Engine) startRun(ctx context.Context, op string) (_ context.Context, end func(error)) {
+	ctx, task := trace.NewTask(ctx, op)
+	m := e.cfg.Metrics
+	m.RunStarted()
+	return ctx, func(err error) {
+		m.RunDone(err)
+		task.End()
+	}
+}
+
 // Pack reads src to its end and writes it to dst as a container, exactly
 // the bytes oracle.Pack writes for the same input and options.
 func (e *Engine) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) (err error) {
-	ctx, task := trace.NewTask(ctx, opPack)
-	defer task.End()
-	m := e.cfg.Metrics
-	m.RunStarted()
-	defer func() { m.RunDone(err) }()
+	ctx, end := e.startRun(ctx, opPack)
+	defer func() { end(err) }()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -109,11 +118,8 @@ func (e *Engine) Verify(ctx context.Context, src io.Reader, o codec.Options) err
 }
 
 func (e *Engine) unpack(ctx context.Context, op string, dst io.Writer, src io.Reader, o codec.Options) (err error) {
-	ctx, task := trace.NewTask(ctx, op)
-	defer task.End()
-	m := e.cfg.Metrics
-	m.RunStarted()
-	defer func() { m.RunDone(err) }()
+	ctx, end := e.startRun(ctx, op)
+	defer func() { end(err) }()
 	if err := ctx.Err(); err != nil {
 		return err
 	}

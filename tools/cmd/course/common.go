@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"packcourse/tools/docs"
+	"packcourse/tools/internal/course"
 )
 
 // newFlags returns a flag set for a subcommand whose usage text is usage
@@ -67,6 +68,27 @@ func findRoot(dir string) (string, error) {
 		dir = wd
 	}
 	return docs.FindRoot(dir)
+}
+
+// oneExercise parses the arguments of a command that takes one exercise
+// name, as hint and watch do, and finds the repository root and the
+// exercise. ok is false when the command should stop with status.
+func oneExercise(fs *flag.FlagSet, args []string, rootDir *string, stderr io.Writer) (root string, ex course.Exercise, status int, ok bool) {
+	names, status, ok := parseArgs(fs, args)
+	if !ok {
+		return "", ex, status, false
+	}
+	if len(names) != 1 {
+		return "", ex, usageError(fs, stderr, "name one exercise"), false
+	}
+	root, err := findRoot(*rootDir)
+	if err == nil {
+		ex, err = course.FindExercise(names[0])
+	}
+	if err != nil {
+		return "", ex, failf(stderr, fs.Name(), "%v", err), false
+	}
+	return root, ex, exitOK, true
 }
 
 // rootFlag adds the -root flag every subcommand shares.

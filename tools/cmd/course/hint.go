@@ -17,20 +17,9 @@ func runHint(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("hint", hintUsage, stderr)
 	n := fs.Int("n", 0, "show hint `N` (from 1) instead of the next one")
 	rootDir := rootFlag(fs)
-	names, status, ok := parseArgs(fs, args)
+	root, ex, status, ok := oneExercise(fs, args, rootDir, stderr)
 	if !ok {
 		return status
-	}
-	if len(names) != 1 {
-		return usageError(fs, stderr, "name one exercise")
-	}
-	root, err := findRoot(*rootDir)
-	if err != nil {
-		return failf(stderr, "hint", "%v", err)
-	}
-	ex, err := course.FindExercise(names[0])
-	if err != nil {
-		return failf(stderr, "hint", "%v", err)
 	}
 	hints, err := course.LoadHints(root, ex)
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"packcourse/tools/internal/course"
 	"packcourse/tools/internal/watch"
 )
 
@@ -27,20 +26,9 @@ func runWatch(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("watch", watchUsage, stderr)
 	verbose := fs.Bool("v", false, "show the full output of each failing test")
 	rootDir := rootFlag(fs)
-	names, status, ok := parseArgs(fs, args)
+	root, ex, status, ok := oneExercise(fs, args, rootDir, stderr)
 	if !ok {
 		return status
-	}
-	if len(names) != 1 {
-		return usageError(fs, stderr, "name one exercise")
-	}
-	root, err := findRoot(*rootDir)
-	if err != nil {
-		return failf(stderr, "watch", "%v", err)
-	}
-	ex, err := course.FindExercise(names[0])
-	if err != nil {
-		return failf(stderr, "watch", "%v", err)
 	}
 	w, err := watch.New(filepath.Join(root, filepath.FromSlash(ex.Dir())))
 	if err != nil {
