@@ -13,14 +13,17 @@ import (
 )
 
 // benchEngines are the engines the benchmarks put side by side: the
-// sequential oracle and this engine with two workers, the machine the
-// course's figures are measured on.
+// sequential oracle; this engine with two workers, the machine the
+// course's figures are measured on; and with one worker, the control that
+// tells the pipeline's own cost apart from what running two cores at once
+// costs each of them.
 var benchEngines = []struct {
 	name string
 	e    pipetest.Engine
 }{
 	{"oracle", oracle.Engine{}},
 	{"final", engine.New(engine.Config{Workers: 2})},
+	{"final-1-worker", engine.New(engine.Config{Workers: 1})},
 }
 
 // BenchmarkPack packs the shared 64 MiB mixed workload with default 1 MiB

@@ -33,6 +33,7 @@ pkg: packcourse/final/engine
 BenchmarkPack/engine=oracle/level=6-2 	       2	 800000000 ns/op	  83.00 MB/s	        12.00 peak-MiB
 BenchmarkPack/engine=final/level=6-2  	       2	 340000000 ns/op	 197.4 MB/s	        22.90 peak-MiB
 BenchmarkPack/engine=final/level=1-2  	       2	 100000000 ns/op	 671.1 MB/s	        20.00 peak-MiB
+BenchmarkPack/engine=final-1-worker/level=6-2  	       2	 700000000 ns/op	 95.00 MB/s	        20.00 peak-MiB
 PASS
 `
 
