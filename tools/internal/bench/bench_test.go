@@ -53,8 +53,8 @@ func TestParse(t *testing.T) {
 	if m != (Machine{"linux", "amd64", "Some CPU @ 2.0GHz"}) {
 		t.Errorf("machine = %+v", m)
 	}
-	if len(results) != 9 {
-		t.Fatalf("got %d results, want 9", len(results))
+	if len(results) != 10 {
+		t.Fatalf("got %d results, want 10", len(results))
 	}
 	r := results[3]
 	if r.Pkg != "packcourse/lessons/03-channel-pipeline/engine" || r.Name != "BenchmarkPack/lesson=03" || r.N != 2 {
