@@ -147,6 +147,9 @@ func TestQuantilesAndThroughput(t *testing.T) {
 	assertSeries(t, page, `pipeline_chunk_cpu_seconds_sum{op="encode"}`, 0.0505)
 	assertSeries(t, page, `pipeline_chunk_cpu_seconds{op="encode",quantile="0.5"}`, 0.0005)
 	assertSeries(t, page, `pipeline_queue_wait_seconds{quantile="0.99"}`, 9.9e-05)
+	// Nothing was decoded: no latency to report, and no made-up zero.
+	assertSeries(t, page, `pipeline_chunk_cpu_seconds{op="decode",quantile="0.5"}`, "NaN")
+	assertSeries(t, page, `pipeline_chunk_cpu_seconds_count{op="decode"}`, 0)
 
 	sum := m.Summary()
 	assert.Contains(t, sum, "runs        1 (0 failed) in 4s: 100.0 MiB raw, 25.0 MiB/s")

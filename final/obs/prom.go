@@ -1,6 +1,7 @@
 package obs
 
 import (
+	"math"
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -95,12 +96,19 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// summary exports a Latency as a Prometheus summary, in seconds.
+// summary exports a Latency as a Prometheus summary, in seconds. With no
+// observations its quantiles are NaN, as client_golang's own summaries
+// report them: 0 would claim a latency nobody measured.
 func summary(d *prometheus.Desc, l Latency, labels ...string) prometheus.Metric {
 	q := map[float64]float64{
 		quantiles[0]: l.P50.Seconds(),
 		quantiles[1]: l.P95.Seconds(),
 		quantiles[2]: l.P99.Seconds(),
+	}
+	if l.Count == 0 {
+		for k := range q {
+			q[k] = math.NaN()
+		}
 	}
 	return prometheus.MustNewConstSummary(d, uint64(l.Count), l.Sum.Seconds(), q, labels...)
 }
