@@ -16,6 +16,7 @@ import (
 
 	"packcourse/final/engine"
 	"packcourse/final/govern"
+	"packcourse/lessons/00-the-job/codec"
 	"packcourse/lessons/00-the-job/pipetest"
 )
 
@@ -138,4 +139,42 @@ func TestOneJobInFlight(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, e.Unpack(context.Background(), &out, bytes.NewReader(container), opts))
 	assert.Equal(t, data, out.Bytes())
+}
+
+// A passphrase's key derivation (Argon2id) holds codec.KDFMemory bytes, and
+// the governor charges them like a chunk's. With room in the budget for
+// one derivation and one chunk, four runs at once all finish, each
+// derivation was charged, and the budget was never exceeded: so two
+// derivations never ran at once. A budget too small for one fails at once.
+func TestKeyDerivationIsGoverned(t *testing.T) {
+	o := codec.Options{ChunkSize: chunk, Passphrase: []byte("correct horse")}
+	synctest.Test(t, func(t *testing.T) {
+		budget := codec.KDFMemory + engine.MinBytes(chunk)
+		g := govern.New(govern.Limits{CPU: 2, Bytes: budget, SmallBytes: -1})
+		e := engine.New(engine.Config{Workers: 2, Governor: g})
+		var wg sync.WaitGroup
+		for i := range 4 {
+			wg.Go(func() {
+				data := pipetest.Input(3*chunk + i)
+				var packed, restored bytes.Buffer
+				if !assert.NoError(t, e.Pack(context.Background(), &packed, bytes.NewReader(data), o)) {
+					return
+				}
+				if assert.NoError(t, e.Unpack(context.Background(), &restored, &packed, o)) {
+					assert.Equal(t, data, restored.Bytes(), "run %d", i)
+				}
+			})
+		}
+		wg.Wait()
+		s := g.Stats()
+		assert.GreaterOrEqual(t, s.PeakBytes, int64(codec.KDFMemory), "derivations were charged")
+		assert.LessOrEqual(t, s.PeakBytes, budget)
+		assert.Zero(t, s.BytesInUse)
+	})
+
+	g := govern.New(govern.Limits{Bytes: codec.KDFMemory - 1, SmallBytes: -1})
+	e := engine.New(engine.Config{Governor: g})
+	err := e.Pack(context.Background(), io.Discard, bytes.NewReader(pipetest.Input(chunk)), o)
+	require.ErrorIs(t, err, govern.ErrOverBudget)
+	assert.Contains(t, err.Error(), "deriving the key from the passphrase")
 }

@@ -91,9 +91,13 @@ func (e *Engine) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	s, err := codec.NewPackSession(o)
-	if err != nil {
+	var s *codec.Session
+	err = e.deriveKeys(ctx, o, func() (err error) {
+		s, err = codec.NewPackSession(o)
 		return err
+	})
+	if err != nil {
+		return cancelled(ctx, err)
 	}
 	p := newPackSteps(s, dst, src)
 	// The header comes first, before the run: a cancelled or failing
@@ -133,7 +137,39 @@ func (e *Engine) unpack(ctx context.Context, op string, dst io.Writer, src io.Re
 	if err := e.container(ctx, op, stageRead, u.start); err != nil {
 		return cancelled(ctx, err)
 	}
+	err = e.deriveKeys(ctx, o, func() error {
+		if err := u.newSession(); err != nil {
+			return &Error{Op: op, Stage: stageRead, Frame: -1, Err: err}
+		}
+		return nil
+	})
+	if err != nil {
+		return cancelled(ctx, err)
+	}
 	return e.execute(ctx, op, u, MinBytes(u.session.Header().ChunkSize))
+}
+
+// deriveKeys runs newSession, which derives the container's keys. With a
+// passphrase that is Argon2id: tens of milliseconds of one core and
+// codec.KDFMemory bytes, on purpose. So it is governed like a chunk: it
+// takes those bytes first, then a CPU token, and gives both back before
+// the run starts taking its own. A thousand small files opened at once
+// then derive a few keys at a time, within the budget, not a thousand.
+func (e *Engine) deriveKeys(ctx context.Context, o codec.Options, newSession func() error) error {
+	need := o.KDFBytes()
+	if need == 0 {
+		return newSession() // a key file: HKDF only, nothing to govern
+	}
+	fg := e.cfg.Governor.File(e.size)
+	if err := fg.AcquireBytes(ctx, need); err != nil {
+		return fmt.Errorf("deriving the key from the passphrase: %w", err)
+	}
+	defer fg.ReleaseBytes(need)
+	if err := fg.AcquireCPU(ctx); err != nil {
+		return err
+	}
+	defer fg.ReleaseCPU()
+	return newSession()
 }
 
 // container reads or writes the container's header or trailer with f,

@@ -16,6 +16,7 @@ type unpackSteps struct {
 	o       codec.Options
 	r       *format.Reader
 	dst     io.Writer // nil: verify only
+	header  format.Header
 	session *codec.Session
 	digest  *format.Digest
 }
@@ -24,17 +25,23 @@ func newUnpackSteps(src io.Reader, dst io.Writer, o codec.Options) *unpackSteps 
 	return &unpackSteps{o: o, r: format.NewReader(src, o.MaxChunkSize), dst: dst}
 }
 
-// start reads the header and makes the session for it. It writes nothing.
+// start reads the header. It writes nothing.
 func (u *unpackSteps) start() (int, error) {
 	h, err := u.r.ReadHeader()
-	if err != nil {
-		return 0, err
-	}
-	if u.session, err = codec.NewUnpackSession(h, u.o); err != nil {
-		return 0, err
+	u.header = h
+	return 0, err
+}
+
+// newSession checks the options against the header start read and
+// derives the keys. It is apart from start because it may need a core and
+// memory from the governor, which must not be waited for with an I/O
+// token held.
+func (u *unpackSteps) newSession() (err error) {
+	if u.session, err = codec.NewUnpackSession(u.header, u.o); err != nil {
+		return err
 	}
 	u.digest = u.session.NewDigest()
-	return 0, nil
+	return nil
 }
 
 // read reads the next frame into j. Buffers grow as the frame's bytes

@@ -21,7 +21,9 @@ import (
 // It takes its bytes first and then one CPU token, in the governor's
 // order, and holds both to the end: a small file is one short step. Its
 // bytes come from the small lane when the shared budget is busy, so a
-// huge file holding the shared budget cannot hold it up.
+// huge file holding the shared budget cannot hold it up. With a
+// passphrase, the bytes include the key derivation's memory, which then
+// takes longer than the file itself.
 func (r *Runner) fastPath(ctx context.Context, op Op, dst io.Writer, src io.Reader, job Job) (err error) {
 	m := r.Engine.Config().Metrics
 	m.RunStarted()
@@ -64,11 +66,18 @@ func metricsOp(op Op) obs.Op {
 	return obs.Decode
 }
 
-// fastBytes returns how many bytes of buffers the oracle will hold for
-// this job, and the reader to give it. Packing, that is one chunk and one
-// frame. Unpacking, it depends on the container's chunk size, so the
-// header is peeked first (from a small buffer, without consuming it).
+// fastBytes returns how many bytes the oracle will hold for this job, and
+// the reader to give it. Packing, that is one chunk and one frame.
+// Unpacking, it depends on the container's chunk size, so the header is
+// peeked first (from a small buffer, without consuming it). A passphrase
+// adds the memory its key derivation holds.
 func (r *Runner) fastBytes(op Op, src io.Reader, job Job) (io.Reader, int64, error) {
+	src, need, err := r.bufferBytes(op, src, job)
+	return src, need + r.Options.KDFBytes(), err
+}
+
+// bufferBytes is fastBytes without the key derivation.
+func (r *Runner) bufferBytes(op Op, src io.Reader, job Job) (io.Reader, int64, error) {
 	if op == Pack {
 		o, err := r.Options.WithDefaults()
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"io/fs"
@@ -383,6 +384,35 @@ func TestRunEncrypted(t *testing.T) {
 			assert.NoFileExists(t, restored)
 		}
 	})
+}
+
+// With a passphrase every file derives its key with Argon2id. A budget with
+// room for one derivation beside one file's smallest buffers packs and
+// unpacks a tree, never over budget, and charges the derivations: first
+// small files alone (the fast path), then with a big one (the engine).
+// Charged, derivations take turns instead of all running at once.
+func TestRunPassphraseWithinBudget(t *testing.T) {
+	for _, withHuge := range []bool{false, true} {
+		t.Run(fmt.Sprintf("huge file=%v", withHuge), func(t *testing.T) {
+			src, want := corpus(t, 9, 6)
+			if !withHuge {
+				require.NoError(t, os.Remove(filepath.Join(src, "huge.bin")))
+				delete(want, "huge.bin")
+			}
+			budget := codec.KDFMemory + engine.MinBytes(chunk)
+			r := newRunnerWith(govern.Limits{CPU: 2, Bytes: budget, SmallBytes: -1, SmallFile: 2 * chunk},
+				codec.Options{Passphrase: []byte("correct horse")})
+			packed := filepath.Join(t.TempDir(), "packed")
+			restored := filepath.Join(t.TempDir(), "restored")
+			requireNoErrors(t, run(t, r, Pack, src, packed))
+			requireNoErrors(t, run(t, r, Unpack, packed, restored))
+			assert.Equal(t, want, readTree(t, restored))
+			s := r.Governor.Stats()
+			assert.GreaterOrEqual(t, s.PeakBytes, int64(codec.KDFMemory), "derivations were charged")
+			assert.LessOrEqual(t, s.PeakBytes, budget)
+			assert.Zero(t, s.BytesInUse)
+		})
+	}
 }
 
 func TestRunRefusesExistingOutputs(t *testing.T) {

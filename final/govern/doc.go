@@ -9,7 +9,8 @@
 // Every goroutine that uses the Governor acquires in one fixed order, and
 // that order is what makes deadlock impossible:
 //
-//  1. bytes, for the buffers a chunk will live in;
+//  1. bytes, for the buffers a chunk will live in (or the memory a
+//     passphrase's key derivation holds);
 //  2. then one token, CPU or I/O, for one step of work on those buffers.
 //
 // A token is held only for one bounded step (one encode, one read, one

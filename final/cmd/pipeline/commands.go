@@ -16,10 +16,6 @@ import (
 )
 
 func runPack(ctx context.Context, e env, c config) int {
-	if err := c.checkBudget(); err != nil {
-		fmt.Fprintf(e.stderr, "pipeline pack: %v\n", err)
-		return exitUsage
-	}
 	// A file of up to two chunks is small: it skips the pipeline.
 	return runFiles(ctx, e, c, files.Pack, 2*int64(c.chunk))
 }
@@ -35,6 +31,10 @@ func runVerify(ctx context.Context, e env, c config) int {
 // runFiles plans op over the command line's paths, runs every job under
 // one session and reports: one line per failed file, then a summary.
 func runFiles(ctx context.Context, e env, c config, op files.Op, smallFile int64) int {
+	if err := c.checkBudget(op); err != nil {
+		fmt.Fprintf(e.stderr, "pipeline %s: %v\n", op, err)
+		return exitUsage
+	}
 	srcs, dst := c.paths, ""
 	if op != files.Verify {
 		srcs, dst = c.paths[:len(c.paths)-1], c.paths[len(c.paths)-1]

@@ -26,7 +26,7 @@ const demoMaxSmall = 256 << 10
 // against the original's SHA-256, prints what it cost and removes the
 // directory, also when it is interrupted.
 func runDemo(ctx context.Context, e env, c config) int {
-	if err := c.checkBudget(); err != nil {
+	if err := c.checkBudget(files.Pack); err != nil {
 		fmt.Fprintf(e.stderr, "pipeline demo: %v\n", err)
 		return exitUsage
 	}

@@ -117,6 +117,8 @@ func TestErrors(t *testing.T) {
 		{"zero workers", []string{"pack", "-workers", "0", f.at("text.txt"), out}, exitUsage, "-workers 0: want at least 1"},
 		{"bad budget", []string{"pack", "-mem", "lots", f.at("text.txt"), out}, exitUsage, `-mem: size "lots"`},
 		{"budget below a chunk", []string{"pack", "-mem", "1MiB", f.at("text.txt"), out}, exitUsage, "-mem 1MiB is too small for -chunk 1MiB"},
+		{"budget below a key derivation", []string{"pack", "-mem", "16MiB", "-encrypt", "-passphrase-env", "PASS", f.at("text.txt"), out}, exitUsage, "-mem 16MiB is too small for -chunk 1MiB: a file needs at least 21.0 MiB for one chunk and its frame and the passphrase's key derivation"},
+		{"unpack budget below a key derivation", []string{"unpack", "-mem", "16MiB", "-passphrase-env", "PASS", f.at("phrase.gpk"), out}, exitUsage, "-mem 16MiB is too small: a file needs at least 19.0 MiB for the passphrase's key derivation"},
 		{"encrypt without key", []string{"pack", "-encrypt", f.at("text.txt"), out}, exitUsage, "-encrypt needs a key"},
 		{"key without encrypt", []string{"pack", "-key-file", f.key, f.at("text.txt"), out}, exitUsage, "without -encrypt"},
 		{"two key sources", []string{"unpack", "-key-file", f.key, "-passphrase-env", "PASS", f.at("secret.gpk"), out}, exitUsage, "not both"},

@@ -8,6 +8,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"runtime/trace"
+	"strings"
 	"time"
 
 	"packcourse/final/engine"
@@ -33,16 +34,32 @@ func (c config) limits(smallFile int64) govern.Limits {
 	return govern.Limits{CPU: c.workers, Bytes: c.mem, SmallFile: smallFile}
 }
 
-// checkBudget refuses a -mem too small for one chunk of -chunk bytes: every
-// file would fail with the same error, so it is a usage error.
-func (c config) checkBudget() error {
+// checkBudget refuses a -mem too small for one chunk of -chunk bytes when
+// packing (and, with a passphrase, its key derivation): every file would
+// fail with the same error, so it is a usage error. Unpacking, the chunk
+// size is the containers', so only the key derivation is checked.
+func (c config) checkBudget(op files.Op) error {
 	l := govern.New(c.limits(0)).Limits()
 	shared := l.Bytes - max(l.SmallBytes, 0)
-	if need := engine.MinBytes(c.chunk); shared < need {
-		return fmt.Errorf("-mem %s is too small for -chunk %s: a file needs at least %s for one chunk and its frame (try -mem %s)",
-			c.memFlag, c.chunkFlag, units.FormatSize(need), units.FormatSize(8*need))
+	var need int64
+	var parts []string
+	if op == files.Pack {
+		need = engine.MinBytes(c.chunk)
+		parts = append(parts, "one chunk and its frame")
 	}
-	return nil
+	if kdf := c.options().KDFBytes(); kdf > 0 {
+		need += kdf // a small file's fast path holds both at once
+		parts = append(parts, "the passphrase's key derivation")
+	}
+	if shared >= need {
+		return nil
+	}
+	what := fmt.Sprintf("-mem %s is too small", c.memFlag)
+	if op == files.Pack {
+		what += " for -chunk " + c.chunkFlag
+	}
+	return fmt.Errorf("%s: a file needs at least %s for %s (try -mem %s)",
+		what, units.FormatSize(need), strings.Join(parts, " and "), units.FormatSize(8*need))
 }
 
 // startSession builds the governor, the metrics and the engine, and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"runtime"
 	"testing"
 	"testing/iotest"
 
@@ -79,6 +80,26 @@ func TestFreshSaltPerContainer(t *testing.T) {
 	a, b := session(t, o).Header(), session(t, o).Header()
 	if a.Salt == b.Salt || a.NoncePrefix == b.NoncePrefix {
 		t.Error("two sessions drew the same salt or nonce prefix")
+	}
+}
+
+// KDFBytes is what a passphrase derivation really allocates: at least
+// KDFMemory, and not much more, so a budget that charges it is honest. A
+// key needs no derivation.
+func TestKDFBytesIsWhatDerivingAllocates(t *testing.T) {
+	if n := (Options{Key: bytes.Repeat([]byte{1}, KeyLen)}).KDFBytes(); n != 0 {
+		t.Errorf("KDFBytes with a key = %d, want 0", n)
+	}
+	o := Options{Passphrase: []byte("correct horse")}
+	if o.KDFBytes() != KDFMemory {
+		t.Fatalf("KDFBytes with a passphrase = %d, want KDFMemory %d", o.KDFBytes(), KDFMemory)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	session(t, o)
+	runtime.ReadMemStats(&after)
+	if got := int64(after.TotalAlloc - before.TotalAlloc); got < KDFMemory || got > KDFMemory+KDFMemory/8 {
+		t.Errorf("a passphrase session allocated %d bytes, want KDFMemory (%d) and at most 1/8 more", got, KDFMemory)
 	}
 }
 

@@ -64,3 +64,17 @@ func (o Options) WithDefaults() (Options, error) {
 
 // encrypted reports whether the options ask for encryption.
 func (o Options) encrypted() bool { return o.Key != nil || o.Passphrase != nil }
+
+// KDFMemory is the memory, in bytes, one passphrase derivation holds while
+// it runs: Argon2id is memory-hard on purpose. A program that opens many
+// containers at once should count it, as the final engine's governor does.
+const KDFMemory = argonMemory * 1024
+
+// KDFBytes returns the memory deriving the options' key will hold:
+// KDFMemory with a passphrase, 0 with a key (or none).
+func (o Options) KDFBytes() int64 {
+	if o.Passphrase != nil {
+		return KDFMemory
+	}
+	return 0
+}
