@@ -61,8 +61,8 @@ func TestGoroutinesOfARun(t *testing.T) {
 	})
 }
 
-// Eight runs share a governor whose budget holds three chunks in flight:
-// every output is right, the bytes held never exceeded the budget, and all
+// Eight runs share a governor whose budget holds one, then three, chunks
+// in flight: every output is right, the bytes held never exceeded the budget, and all
 // were given back. Inside a synctest bubble a deadlock fails the test.
 func TestManyRunsStayWithinBudget(t *testing.T) {
 	for _, slots := range []int64{1, 3} {

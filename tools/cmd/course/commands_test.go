@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -192,6 +193,40 @@ func TestDiffWithoutGit(t *testing.T) {
 	if status, _, stderr := runCourse(t, root, "diff", "02"); status != exitUsage || !strings.Contains(stderr, "name two lessons") {
 		t.Errorf("diff with one lesson = %d, %q", status, stderr)
 	}
+}
+
+// The engine's code comes before its tests, with git and without, so a
+// learner who reads the start of the diff reads the lesson.
+func TestDiffShowsCodeBeforeTests(t *testing.T) {
+	root := miniCourse(t)
+	writeFile(t, root, "lessons/02-bounded-fanout/engine/a_test.go", "package engine\n\n// old test\n")
+	writeFile(t, root, "lessons/03-channel-pipeline/engine/a_test.go", "package engine\n\n// new test\n")
+	writeFile(t, root, "lessons/02-bounded-fanout/engine/turn.go", "package engine\n\n// the turn lock\n")
+	writeFile(t, root, "lessons/03-channel-pipeline/engine/zchans.go", "package engine\n\n// channels\n")
+	code := []string{"engine.go", "zchans.go", "turn.go"} // changed, added, deleted
+
+	check := func(name string) {
+		status, stdout, stderr := runCourse(t, root, "diff", "02", "03")
+		if status != exitOK {
+			t.Fatalf("%s: diff 02 03 = %d, %q", name, status, stderr)
+		}
+		test := strings.Index(stdout, "/a_test.go")
+		if test < 0 {
+			t.Fatalf("%s: a_test.go missing from the diff:\n%s", name, stdout)
+		}
+		for _, f := range code {
+			if i := strings.Index(stdout, "/"+f); i < 0 || i > test {
+				t.Errorf("%s: %s missing or after the test file:\n%s", name, f, stdout)
+			}
+		}
+	}
+	if _, err := exec.LookPath("git"); err == nil {
+		check("git")
+	}
+	saved := gitPath
+	defer func() { gitPath = saved }()
+	gitPath = func() (string, error) { return "", errors.New("no git here") }
+	check("built-in")
 }
 
 func TestBenchTargets(t *testing.T) {

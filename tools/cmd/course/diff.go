@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"packcourse/tools/internal/course"
 	"packcourse/tools/internal/linediff"
@@ -19,8 +21,8 @@ Diff shows what changed in the engine from lesson A to lesson B: a unified
 diff of lessons/A/engine against lessons/B/engine (lesson 00's oracle
 stands for its engine). Name a lesson by its number (02, or 2) or its
 directory (02-bounded-fanout); "final" names the finished engine in
-final/engine. It uses git diff when git is installed,
-and a built-in diff otherwise.
+final/engine. The engine's code comes first, then its tests. It uses git
+diff when git is installed, and a built-in diff otherwise.
 `
 
 // gitPath finds git; a variable so tests can take it away.
@@ -93,7 +95,12 @@ func diffDirs(root, a, b string, stdout io.Writer) (bool, error) {
 	if err != nil {
 		return linediff.Dirs(stdout, filepath.Join(root, a), filepath.Join(root, b), a, b)
 	}
-	cmd := exec.Command(git, "diff", "--no-index", "--", a, b)
+	order, err := codeFirstOrderFile(root, a, b)
+	if err != nil {
+		return false, err
+	}
+	defer os.Remove(order)
+	cmd := exec.Command(git, "diff", "--no-index", "-O"+order, "--", a, b)
 	cmd.Dir = root
 	cmd.Stdout, cmd.Stderr = stdout, os.Stderr
 	err = cmd.Run()
@@ -110,4 +117,35 @@ func diffDirs(root, a, b string, stdout io.Writer) (bool, error) {
 		return false, fmt.Errorf("git diff: %v", err)
 	}
 	return false, nil
+}
+
+// codeFirstOrderFile writes a git diff order file (-O) that lists the code
+// files of directories a and b, so that git shows them before the tests,
+// which no line matches and so come last. It returns the file's path.
+func codeFirstOrderFile(root, a, b string) (string, error) {
+	var lines []string
+	for _, dir := range []string{a, b} {
+		entries, err := os.ReadDir(filepath.Join(root, filepath.FromSlash(dir)))
+		if err != nil {
+			return "", err
+		}
+		for _, e := range entries {
+			if !e.IsDir() && !linediff.IsTest(e.Name()) {
+				lines = append(lines, "*/"+e.Name())
+			}
+		}
+	}
+	slices.Sort(lines)
+	// A file only in a (deleted) is matched by the name it has in b, which
+	// git spells /dev/null: put deletions right after the code.
+	lines = append(slices.Compact(lines), "/dev/null")
+	f, err := os.CreateTemp("", "course-diff-order-*")
+	if err != nil {
+		return "", err
+	}
+	_, err = f.WriteString(strings.Join(lines, "\n") + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return f.Name(), err
 }

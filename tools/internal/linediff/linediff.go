@@ -186,7 +186,7 @@ func Dirs(w io.Writer, aDir, bDir, aLabel, bLabel string) (differ bool, err erro
 	for f := range bFiles {
 		all[f] = true
 	}
-	for _, f := range slices.Sorted(maps.Keys(all)) {
+	for _, f := range slices.SortedFunc(maps.Keys(all), CodeFirst) {
 		a, inA := aFiles[f]
 		b, inB := bFiles[f]
 		if a == b && inA == inB {
@@ -206,6 +206,21 @@ func Dirs(w io.Writer, aDir, bDir, aLabel, bLabel string) (differ bool, err erro
 	}
 	return differ, nil
 }
+
+// CodeFirst orders file paths for reading a change: code before tests
+// (files ending in _test.go), each group by name.
+func CodeFirst(a, b string) int {
+	if at, bt := IsTest(a), IsTest(b); at != bt {
+		if at {
+			return 1
+		}
+		return -1
+	}
+	return strings.Compare(a, b)
+}
+
+// IsTest reports whether a path names a Go test file.
+func IsTest(name string) bool { return strings.HasSuffix(name, "_test.go") }
 
 // files returns the content of every regular file under dir, by
 // slash-separated path relative to dir.
