@@ -77,7 +77,7 @@ func TestBoundsTheChunksInFlight(t *testing.T) {
 			go func() { got <- drainAll(out) }()
 			synctest.Wait() // everything that can happen before chunk 0 is done has happened
 			if k := taken.Load(); k > workers+1 {
-				t.Errorf("Map took %d chunks from in while chunk 0 was still being worked on (workers=%d): results waiting for their turn must be bounded, at most workers+1 chunks in flight (a FIFO of futures with room for workers)", k, workers)
+				t.Errorf("Map took %d chunks from in while chunk 0 was still being worked on (workers=%d): a chunk is in flight from when Map receives it until its result is sent on the output, and at most workers+1 may be; hold each chunk's slot (a token, or its place in the FIFO) until its result is sent, not only until f returns", k, workers)
 			}
 			checkResults(t, <-got, n, "one slow chunk")
 		})
@@ -122,6 +122,9 @@ func TestStopsWhenCancelled(t *testing.T) {
 			synctest.Wait() // Map is as far as it can get: blocked, or waiting on ctx
 			cancel()
 			drain(t, out) // fails the test if out is never closed
+			// Calls of f still going after the close are another test's
+			// business: let them finish rather than fail here.
+			time.Sleep(time.Hour)
 		})
 	})
 	t.Run("when the consumer walks away", func(t *testing.T) {
@@ -148,18 +151,29 @@ func TestClosesTheOutputOnlyAfterEveryCallReturns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
-		var g gauge
+		var closed atomic.Bool
+		var late atomic.Int64 // calls of f that returned after out was closed
 		in, _ := produce(ctx, 1<<30)
 		out := Map(ctx, in, 4, func(c []byte) []byte {
-			defer g.enter()()
-			time.Sleep(10 * time.Millisecond)
+			defer func() {
+				if closed.Load() {
+					late.Add(1)
+				}
+			}()
+			// Staggered, so that when chunk 0's result arrives the
+			// calls for chunks 1 to 3 are still asleep.
+			time.Sleep(time.Duration(index(c)%4+1) * 10 * time.Millisecond)
 			return result(c)
 		})
 		<-out
 		cancel()
 		drain(t, out)
-		if now := g.now.Load(); now > 0 {
-			t.Fatalf("the output was closed while %d call(s) of f were still running: close it only after every call has returned, so the caller knows Map is done with its chunks", now)
+		// Bubble time stands still until this goroutine sleeps, so no call
+		// of f can return between the close and this line.
+		closed.Store(true)
+		time.Sleep(time.Hour) // any call still going returns meanwhile
+		if n := late.Load(); n > 0 {
+			t.Fatalf("the output was closed while %d call(s) of f were still running: close it only after every call has returned (wait for them), so the caller knows Map is done with its chunks", n)
 		}
 	})
 }
