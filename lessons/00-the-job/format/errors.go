@@ -5,10 +5,12 @@ import (
 	"fmt"
 )
 
-// The kinds of damage a reader reports. Every error returned by this
-// package and by the codec wraps exactly one of them, so callers can test
-// with errors.Is(err, format.ErrChecksum) and still print a message that
-// names the frame and the byte offset.
+// The kinds of damage a reader reports. Every error this package and the
+// codec return for a damaged or unreadable container wraps exactly one of
+// them, so callers can test with errors.Is(err, format.ErrChecksum) and
+// still print a message that names the frame and the byte offset. (An
+// error from the underlying io.Reader is passed on, wrapped with where it
+// happened; bad options are codec.ErrOptions.)
 var (
 	ErrNotContainer       = errors.New("not a container (bad magic)")
 	ErrUnsupportedVersion = errors.New("unsupported container version")
