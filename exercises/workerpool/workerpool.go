@@ -9,7 +9,8 @@ import (
 )
 
 // Run calls task(ctx, i) once for each i in [0, n), with at most workers
-// calls running at once, on at most workers goroutines.
+// calls running at once, on at most workers worker goroutines (and perhaps
+// one more that hands out the indexes).
 //
 // The first task to return an error stops the run: Run cancels the context
 // the tasks were given, starts no new task, and returns that first error.
@@ -21,7 +22,7 @@ import (
 func Run(ctx context.Context, n, workers int, task func(ctx context.Context, i int) error) error {
 	// This is lesson 01's shape: one goroutine per task, all started at
 	// once, and whichever error comes last wins. It runs every task exactly
-	// once, and that is all it gets right.
+	// once; nothing bounds it, and nothing stops it early.
 	//
 	// TODO: reject workers < 1 and n < 0 with an error.
 	// TODO: start workers goroutines, not n, and hand them the indexes.

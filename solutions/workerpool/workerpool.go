@@ -10,7 +10,8 @@ import (
 )
 
 // Run calls task(ctx, i) once for each i in [0, n), with at most workers
-// calls running at once, on at most workers goroutines.
+// calls running at once, on at most workers worker goroutines (and perhaps
+// one more that hands out the indexes).
 //
 // The first task to return an error stops the run: Run cancels the context
 // the tasks were given, starts no new task, and returns that first error.

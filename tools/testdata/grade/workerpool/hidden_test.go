@@ -132,6 +132,26 @@ func TestReturnsTheFirstError(t *testing.T) {
 	})
 }
 
+func TestKeepsOneErrorWhenSeveralFailAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// Every task of the first batch fails at the same moment, on its
+		// own worker: keeping the first error must be safe when several
+		// arrive together (the race detector watches), and a second
+		// error must not block anybody.
+		err := runWithin(t, 8, 4, func(ctx context.Context, i int) error {
+			time.Sleep(time.Millisecond)
+			return fmt.Errorf("task %d failed", i)
+		})
+		i := -1
+		if err != nil {
+			fmt.Sscanf(err.Error(), "task %d failed", &i)
+		}
+		if i < 0 || i >= 4 {
+			t.Fatalf("Run returned %s when tasks 0 to 3 all failed at once, want one of their errors: keep the first error under a lock (or sync.Once), and never block a worker that has a second error to report", errText(err))
+		}
+	})
+}
+
 func TestCancelsTheOtherTasksOnError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const workers = 4
@@ -290,7 +310,7 @@ func within(t *testing.T, what string, f func() error) error {
 	case err := <-done:
 		return err
 	case <-time.After(24 * time.Hour):
-		t.Fatalf("%s had not returned after a day: it is blocked for ever (a channel nobody sends on or closes? a worker waiting for work after the last task?)", what)
+		t.Fatalf("%s had not returned after a day: it is blocked for ever (a receive from a channel nobody sends on or closes? a send nobody receives, such as a second error on a channel with room for one? a worker waiting for work after the last task?)", what)
 		return nil
 	}
 }
