@@ -183,7 +183,7 @@ func cleanPanic(msg string) string {
 func explainPanic(msg string, rest []string, dir string) string {
 	switch {
 	case strings.HasPrefix(msg, "test timed out after "):
-		return fmt.Sprintf("did not finish: %s; something waits for ever (a channel nobody sends on or closes, a lock never released, a loop that never ends)", msg)
+		return fmt.Sprintf("did not finish: %s; something waits for ever (a receive nobody sends to, a send nobody receives, a lock never released, a loop that never ends)", msg)
 	case strings.HasPrefix(msg, "deadlock: "):
 		return blocked(rest, dir, "goroutines were left blocked for ever when the test ended (a leak, or a deadlock)")
 	}
@@ -191,7 +191,20 @@ func explainPanic(msg string, rest []string, dir string) string {
 	if f, ok := pick(frames(firstGoroutine(rest)), dir); ok {
 		why += " at " + f.where()
 	}
-	return why
+	return why + channelAdvice(msg)
+}
+
+// channelAdvice explains the two channel panics, whose line alone can
+// mislead: it is where the second close (or the late send) happened, not
+// necessarily the one to remove.
+func channelAdvice(msg string) string {
+	switch msg {
+	case "close of closed channel":
+		return ": the channel is closed twice, and this is the second close; find the other one and keep a single close, made by whoever knows the last send is done"
+	case "send on closed channel":
+		return ": a send came after the close; close a channel only once every goroutine that sends on it has stopped"
+	}
+	return ""
 }
 
 func explainFatal(msg string, rest []string, dir string) string {

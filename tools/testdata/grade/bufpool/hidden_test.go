@@ -183,16 +183,24 @@ func TestPutRejectsAForeignBuffer(t *testing.T) {
 	p := newPool(t, n, size)
 	other := newPool(t, n, size)
 	mine := get(t, p)
-	foreign := map[string][]byte{
-		"a buffer of the right size made with make": make([]byte, size),
-		"a buffer from another pool":                get(t, other),
-		"a slice starting inside a pool buffer":     mine[1:],
-		"an empty slice":                            {},
-		"nil":                                       nil,
+	foreign := []struct {
+		what string
+		buf  []byte
+	}{ // in a fixed order, so that the same mistake gets the same message
+		{"a buffer of the right size made with make", make([]byte, size)},
+		{"a buffer from another pool", get(t, other)},
+		{"a slice starting inside a pool buffer", mine[1:]},
+		{"an empty slice", []byte{}},
+		{"nil", nil},
 	}
-	for what, buf := range foreign {
-		if err := p.Put(buf); err == nil {
+	for _, f := range foreign {
+		what, buf := f.what, f.buf
+		err := p.Put(buf)
+		if err == nil {
 			t.Fatalf("Put of %s returned nil, want an error: take back only buffers this pool handed out", what)
+		}
+		if !errors.Is(err, ErrForeign) {
+			t.Fatalf("Put of %s returned %q, want ErrForeign (errors.Is): a buffer this pool never handed out is foreign", what, err)
 		}
 		if out := p.Out(); out != 1 {
 			t.Fatalf("Out() = %d after a rejected Put of %s, want 1: a rejected Put must leave the pool as it was", out, what)
@@ -211,8 +219,8 @@ func TestPutRejectsABufferPutTwice(t *testing.T) {
 	p := newPool(t, n, 8)
 	a, b := get(t, p), get(t, p)
 	put(t, p, a)
-	if err := p.Put(a); err == nil {
-		t.Fatalf("a second Put of the same buffer returned nil, want an error: the buffer was already back in the pool, and taking it twice would hand it to two owners")
+	if err := p.Put(a); !errors.Is(err, ErrReturned) {
+		t.Fatalf("a second Put of the same buffer returned %v, want ErrReturned (errors.Is): the buffer was already back in the pool, and taking it twice would hand it to two owners", err)
 	}
 	if out := p.Out(); out != 1 {
 		t.Fatalf("Out() = %d after a rejected second Put with one buffer still out, want 1", out)

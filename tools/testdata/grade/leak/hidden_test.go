@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -110,6 +111,48 @@ func TestStopsReadingWhenCancelled(t *testing.T) {
 	if after := src.chunksAfterCancel(); after > 16 {
 		t.Fatalf("Sums read %d more chunks after its context was cancelled (%d of them after it had returned): the reading loop must check ctx and stop, not read on until the input ends", after, after-atReturn)
 	}
+}
+
+// TestWaitsForItsReaderBeforeReturning checks the contract at the moment
+// Sums returns, not a little later: the reader must have stopped by then.
+// In a synctest bubble each Read of src takes 1ms and the first write fails
+// after 0.5ms, so the write fails while the reader is inside a Read. Sums
+// must wait for that Read to end (and its reader to stop) before it
+// returns; goroutines that only exit "soon after" break the contract, and
+// the caller may already be closing src.
+func TestWaitsForItsReaderBeforeReturning(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &slowReader{}
+		err := Sums(t.Context(), &slowFailingWriter{}, src, chunkSize, 4)
+		if !errors.Is(err, errWrite) {
+			t.Fatalf("Sums returned %v, want the write error %q", err, errWrite)
+		}
+		inRead := src.inRead.Load()
+		src.returned.Store(true)
+		time.Sleep(time.Hour) // whatever is still running runs now
+		if inRead > 0 {
+			t.Fatalf("Sums returned while its reader was still inside src.Read: after cancelling, wait for every goroutine it started (the reader too) before returning")
+		}
+		if n := src.readsAfterReturn.Load(); n > 0 {
+			t.Fatalf("src was read %d more time(s) after Sums had returned: wait for the reader to stop before returning", n)
+		}
+	})
+}
+
+// TestLeavesNoGoroutineWhenAWriteFailsUnderBackpressure makes the
+// write-error path deterministic: the writer is slow, so by the time its
+// third line fails every hasher holds a sum it cannot hand over and the
+// reader holds a chunk no hasher takes. Every one of them must still get
+// out. The bubble fails the test if any goroutine is left blocked.
+func TestLeavesNoGoroutineWhenAWriteFailsUnderBackpressure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := &slowWriter{okLines: 2}
+		err := Sums(t.Context(), w, bytes.NewReader(data(1000*chunkSize)), chunkSize, 4)
+		if !errors.Is(err, errWrite) {
+			t.Fatalf("Sums into a slow writer that fails on its 3rd line returned %v, want the write error %q", err, errWrite)
+		}
+		time.Sleep(time.Hour) // then every goroutine Sums started must have exited
+	})
 }
 
 func TestRejectsBadArguments(t *testing.T) {
@@ -231,4 +274,49 @@ func (r *endlessReader) Read(p []byte) (int, error) {
 
 func (r *endlessReader) chunksAfterCancel() int64 {
 	return r.after.Load() / chunkSize
+}
+
+// A slowReader takes 1ms (of bubble time) per Read and never ends. It
+// counts the Reads in progress, and those begun once returned is set.
+type slowReader struct {
+	inRead           atomic.Int64
+	returned         atomic.Bool
+	readsAfterReturn atomic.Int64
+}
+
+func (r *slowReader) Read(p []byte) (int, error) {
+	if r.returned.Load() {
+		r.readsAfterReturn.Add(1)
+	}
+	r.inRead.Add(1)
+	defer r.inRead.Add(-1)
+	time.Sleep(time.Millisecond)
+	for i := range p {
+		p[i] = byte(i)
+	}
+	return len(p), nil
+}
+
+// A slowFailingWriter fails its first write after 0.5ms (of bubble time).
+type slowFailingWriter struct{}
+
+func (slowFailingWriter) Write([]byte) (int, error) {
+	time.Sleep(500 * time.Microsecond)
+	return 0, errWrite
+}
+
+// A slowWriter takes 1ms (of bubble time) per write, accepts okLines
+// lines and fails every write after them.
+type slowWriter struct {
+	okLines int
+	lines   int
+}
+
+func (w *slowWriter) Write(p []byte) (int, error) {
+	time.Sleep(time.Millisecond)
+	if w.lines >= w.okLines {
+		return 0, errWrite
+	}
+	w.lines++
+	return len(p), nil
 }

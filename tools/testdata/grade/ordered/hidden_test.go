@@ -12,7 +12,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -131,7 +133,6 @@ func TestStopsWhenCancelled(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
-			before := runtime.NumGoroutine()
 			in, _ := produce(ctx, 1<<30)
 			out := Map(ctx, in, 3, result)
 			for range 5 {
@@ -140,7 +141,7 @@ func TestStopsWhenCancelled(t *testing.T) {
 			synctest.Wait() // Map is as far as it can get: blocked, or waiting on ctx
 			cancel()        // ... and never read out again
 			synctest.Wait() // every goroutine has exited or is blocked for good
-			if left := runtime.NumGoroutine() - before; left > 0 {
+			if left := goroutinesOfMap(); left > 0 {
 				t.Fatalf("%d goroutine(s) of Map were still blocked after ctx was cancelled and the consumer stopped reading: every send and receive in Map must also select on ctx.Done()", left)
 			}
 		})
@@ -296,3 +297,32 @@ func (g *gauge) enter() (leave func()) {
 }
 
 func (g *gauge) highWater() int64 { return g.most.Load() }
+
+// goroutinesOfMap counts the goroutines that are running, or were started
+// by, the code under test: those whose stack names a file of this package
+// that is not a test. (runtime.NumGoroutine would also count the runtime's
+// finalizer goroutine whenever it happens to be running a finalizer.)
+func goroutinesOfMap() int {
+	buf := make([]byte, 1<<16)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	count := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		for _, m := range sourceFile.FindAllStringSubmatch(g, -1) {
+			if !strings.HasSuffix(m[1], "_test") {
+				count++
+				break
+			}
+		}
+	}
+	return count
+}
+
+// sourceFile matches a file of this package in a stack trace.
+var sourceFile = regexp.MustCompile(`/ordered/(\w+)\.go:\d+`)
