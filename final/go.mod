@@ -23,6 +23,9 @@ require (
 	golang.org/x/crypto v0.59.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
+	packcourse/core v0.0.0
 )
 
 replace packcourse/lessons/00-the-job => ../lessons/00-the-job
+
+replace packcourse/core => ../core

@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"packcourse/final/engine"
-	"packcourse/lessons/00-the-job/codec"
+	"packcourse/core/codec"
 	"packcourse/lessons/00-the-job/oracle"
 	"packcourse/lessons/00-the-job/pipetest"
-	"packcourse/lessons/00-the-job/workload"
+	"packcourse/core/workload"
 )
 
 // benchEngines are the engines the benchmarks put side by side: the

@@ -16,7 +16,7 @@ import (
 
 	"packcourse/final/engine"
 	"packcourse/final/govern"
-	"packcourse/lessons/00-the-job/codec"
+	"packcourse/core/codec"
 	"packcourse/lessons/00-the-job/pipetest"
 )
 

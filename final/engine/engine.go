@@ -9,8 +9,8 @@ import (
 
 	"packcourse/final/govern"
 	"packcourse/final/obs"
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/codec"
+	"packcourse/core/format"
 )
 
 // Config configures an Engine. The zero value works: GOMAXPROCS workers,

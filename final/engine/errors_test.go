@@ -17,7 +17,7 @@ import (
 
 	"packcourse/final/engine"
 	"packcourse/final/govern"
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/format"
 	"packcourse/lessons/00-the-job/pipetest"
 )
 

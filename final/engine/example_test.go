@@ -9,7 +9,7 @@ import (
 	"packcourse/final/engine"
 	"packcourse/final/govern"
 	"packcourse/final/obs"
-	"packcourse/lessons/00-the-job/codec"
+	"packcourse/core/codec"
 )
 
 // Several files share one governor and one set of metrics; each run asks

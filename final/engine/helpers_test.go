@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"packcourse/lessons/00-the-job/codec"
+	"packcourse/core/codec"
 	"packcourse/lessons/00-the-job/pipetest"
 )
 

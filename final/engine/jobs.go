@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"packcourse/final/govern"
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/format"
 )
 
 // A job carries one chunk through a run: the reader fills it, a worker

@@ -4,8 +4,8 @@ import (
 	"io"
 
 	"packcourse/final/obs"
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/codec"
+	"packcourse/core/format"
 )
 
 // packSteps cut the input into chunks, encode them into frames and write

@@ -11,7 +11,7 @@ import (
 	"golang.org/x/exp/trace"
 
 	"packcourse/final/engine"
-	"packcourse/lessons/00-the-job/workload"
+	"packcourse/core/workload"
 )
 
 // traced runs f with the execution tracer on and returns, per task type,

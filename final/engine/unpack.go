@@ -6,8 +6,8 @@ import (
 	"io"
 
 	"packcourse/final/obs"
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/codec"
+	"packcourse/core/format"
 )
 
 // unpackSteps read frames, decode and verify them, and write the chunks

@@ -16,7 +16,7 @@ import (
 
 	"packcourse/final/engine"
 	"packcourse/final/govern"
-	"packcourse/lessons/00-the-job/codec"
+	"packcourse/core/codec"
 )
 
 // slot is what one engine job (one chunk and its frame) is charged, and

@@ -8,7 +8,7 @@ import (
 
 	"packcourse/final/engine"
 	"packcourse/final/obs"
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/format"
 	"packcourse/lessons/00-the-job/oracle"
 )
 

@@ -13,7 +13,7 @@ import (
 
 	"packcourse/final/engine"
 	"packcourse/final/govern"
-	"packcourse/lessons/00-the-job/codec"
+	"packcourse/core/codec"
 )
 
 // Runner runs the jobs of a Plan: many files at once, all under one

@@ -22,11 +22,11 @@ import (
 	"packcourse/final/engine"
 	"packcourse/final/govern"
 	"packcourse/final/obs"
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/codec"
+	"packcourse/core/format"
 	"packcourse/lessons/00-the-job/oracle"
 	"packcourse/lessons/00-the-job/pipetest"
-	"packcourse/lessons/00-the-job/workload"
+	"packcourse/core/workload"
 )
 
 // chunk is the chunk size of these tests: small, so a file of a few

@@ -18,7 +18,7 @@ import (
 	"packcourse/final/engine"
 	"packcourse/final/govern"
 	"packcourse/final/obs"
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/format"
 	"packcourse/lessons/00-the-job/pipetest"
 )
 

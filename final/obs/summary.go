@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"packcourse/lessons/00-the-job/units"
+	"packcourse/core/units"
 )
 
 // Summary returns the figures that matter, on one screen: throughput,

@@ -12,11 +12,11 @@ import (
 	"os"
 	"time"
 
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/memstat"
+	"packcourse/core/codec"
+	"packcourse/core/memstat"
 	"packcourse/lessons/00-the-job/oracle"
-	"packcourse/lessons/00-the-job/units"
-	"packcourse/lessons/00-the-job/workload"
+	"packcourse/core/units"
+	"packcourse/core/workload"
 )
 
 func main() {

@@ -9,6 +9,9 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6 // indirect
 	golang.org/x/crypto v0.59.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
+	packcourse/core v0.0.0
 )
 
 replace packcourse/lessons/00-the-job => ../00-the-job
+
+replace packcourse/core => ../../core

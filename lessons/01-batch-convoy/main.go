@@ -20,11 +20,11 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/memstat"
+	"packcourse/core/codec"
+	"packcourse/core/memstat"
 	"packcourse/lessons/00-the-job/oracle"
-	"packcourse/lessons/00-the-job/units"
-	"packcourse/lessons/00-the-job/workload"
+	"packcourse/core/units"
+	"packcourse/core/workload"
 	"packcourse/lessons/01-batch-convoy/engine"
 )
 

@@ -12,8 +12,11 @@ require (
 require (
 	golang.org/x/crypto v0.59.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
+	packcourse/core v0.0.0
 )
 
 replace packcourse/lessons/00-the-job => ../00-the-job
 
 replace packcourse/lessons/01-batch-convoy => ../01-batch-convoy
+
+replace packcourse/core => ../../core

@@ -16,10 +16,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"packcourse/lessons/00-the-job/codec"
+	"packcourse/core/codec"
 	"packcourse/lessons/00-the-job/oracle"
-	"packcourse/lessons/00-the-job/units"
-	"packcourse/lessons/00-the-job/workload"
+	"packcourse/core/units"
+	"packcourse/core/workload"
 	lesson02 "packcourse/lessons/02-bounded-fanout/engine"
 	"packcourse/lessons/03-channel-pipeline/engine"
 )

@@ -10,9 +10,9 @@ require (
 )
 
 require (
-	go.yaml.in/yaml/v3 v3.0.6 // indirect
 	golang.org/x/crypto v0.59.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
+	packcourse/core v0.0.0
 )
 
 replace packcourse/lessons/00-the-job => ../00-the-job
@@ -22,3 +22,5 @@ replace packcourse/lessons/03-channel-pipeline => ../03-channel-pipeline
 replace packcourse/lessons/02-bounded-fanout => ../02-bounded-fanout
 
 replace packcourse/lessons/01-batch-convoy => ../01-batch-convoy
+
+replace packcourse/core => ../../core

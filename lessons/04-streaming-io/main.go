@@ -16,10 +16,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/memstat"
-	"packcourse/lessons/00-the-job/units"
-	"packcourse/lessons/00-the-job/workload"
+	"packcourse/core/codec"
+	"packcourse/core/memstat"
+	"packcourse/core/units"
+	"packcourse/core/workload"
 	lesson03 "packcourse/lessons/03-channel-pipeline/engine"
 	"packcourse/lessons/04-streaming-io/engine"
 )

@@ -16,10 +16,10 @@ import (
 	"os"
 	"path/filepath"
 
-	"packcourse/lessons/00-the-job/codec"
+	"packcourse/core/codec"
 	"packcourse/lessons/00-the-job/oracle"
-	"packcourse/lessons/00-the-job/units"
-	"packcourse/lessons/00-the-job/workload"
+	"packcourse/core/units"
+	"packcourse/core/workload"
 )
 
 const usage = `usage:

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"packcourse/lessons/00-the-job/workload"
+	"packcourse/core/workload"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

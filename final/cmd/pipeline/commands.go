@@ -10,9 +10,9 @@ import (
 	"packcourse/final/engine"
 	"packcourse/final/files"
 	"packcourse/final/govern"
-	"packcourse/lessons/00-the-job/format"
-	"packcourse/lessons/00-the-job/memstat"
-	"packcourse/lessons/00-the-job/units"
+	"packcourse/core/format"
+	"packcourse/core/memstat"
+	"packcourse/core/units"
 )
 
 func runPack(ctx context.Context, e env, c config) int {

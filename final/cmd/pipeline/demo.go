@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"packcourse/final/files"
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/memstat"
-	"packcourse/lessons/00-the-job/units"
-	"packcourse/lessons/00-the-job/workload"
+	"packcourse/core/codec"
+	"packcourse/core/memstat"
+	"packcourse/core/units"
+	"packcourse/core/workload"
 )
 
 // demoMaxSmall is the largest small file of the demo's corpus.

@@ -10,9 +10,9 @@ import (
 	"os"
 	"runtime"
 
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/format"
-	"packcourse/lessons/00-the-job/units"
+	"packcourse/core/codec"
+	"packcourse/core/format"
+	"packcourse/core/units"
 )
 
 // flagSet says which flags a command takes.

@@ -17,7 +17,7 @@ import (
 	"go.uber.org/goleak"
 
 	"packcourse/lessons/00-the-job/pipetest"
-	"packcourse/lessons/00-the-job/workload"
+	"packcourse/core/workload"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

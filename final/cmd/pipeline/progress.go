@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"packcourse/final/files"
-	"packcourse/lessons/00-the-job/units"
+	"packcourse/core/units"
 )
 
 // progressInterval is how often the progress line is redrawn.

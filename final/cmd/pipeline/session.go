@@ -15,7 +15,7 @@ import (
 	"packcourse/final/files"
 	"packcourse/final/govern"
 	"packcourse/final/obs"
-	"packcourse/lessons/00-the-job/units"
+	"packcourse/core/units"
 )
 
 // session is what a command sets up around its work: one governor shared

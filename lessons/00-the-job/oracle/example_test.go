@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io"
 
-	"packcourse/lessons/00-the-job/codec"
+	"packcourse/core/codec"
 	"packcourse/lessons/00-the-job/oracle"
 	"packcourse/lessons/00-the-job/pipetest"
-	"packcourse/lessons/00-the-job/workload"
+	"packcourse/core/workload"
 )
 
 // Each way of damaging a container is reported as what it is, with the

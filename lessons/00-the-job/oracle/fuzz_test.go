@@ -7,8 +7,8 @@ import (
 	"sync"
 	"testing"
 
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/codec"
+	"packcourse/core/format"
 	"packcourse/lessons/00-the-job/oracle"
 	"packcourse/lessons/00-the-job/pipetest"
 )

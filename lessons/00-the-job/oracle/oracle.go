@@ -9,8 +9,8 @@ import (
 	"fmt"
 	"io"
 
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/codec"
+	"packcourse/core/format"
 )
 
 // Engine is the oracle as a value with Pack and Unpack methods, the shape

@@ -9,10 +9,10 @@ import (
 	"sync"
 	"testing"
 
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/memstat"
+	"packcourse/core/codec"
+	"packcourse/core/memstat"
 	"packcourse/lessons/00-the-job/oracle"
-	"packcourse/lessons/00-the-job/workload"
+	"packcourse/core/workload"
 )
 
 // BenchSize is the size of the benchmarks' shared workload file.

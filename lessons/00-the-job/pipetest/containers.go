@@ -3,7 +3,7 @@ package pipetest
 import (
 	"encoding/binary"
 
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/format"
 )
 
 // Span is a byte range [Start, End) of a container.

@@ -16,10 +16,10 @@ import (
 
 	"go.uber.org/goleak"
 
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/codec"
+	"packcourse/core/format"
 	"packcourse/lessons/00-the-job/oracle"
-	"packcourse/lessons/00-the-job/workload"
+	"packcourse/core/workload"
 )
 
 // Engine is what every lesson builds: a packer and an unpacker with the

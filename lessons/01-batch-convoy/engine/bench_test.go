@@ -4,7 +4,7 @@ import (
 	"runtime/metrics"
 	"testing"
 
-	"packcourse/lessons/00-the-job/codec"
+	"packcourse/core/codec"
 	"packcourse/lessons/00-the-job/oracle"
 	"packcourse/lessons/00-the-job/pipetest"
 	"packcourse/lessons/01-batch-convoy/engine"

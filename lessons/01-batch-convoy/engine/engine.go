@@ -14,8 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/codec"
+	"packcourse/core/format"
 	"packcourse/lessons/00-the-job/oracle"
 )
 

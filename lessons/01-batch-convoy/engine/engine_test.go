@@ -16,9 +16,9 @@ import (
 
 	"go.uber.org/goleak"
 
-	"packcourse/lessons/00-the-job/codec"
+	"packcourse/core/codec"
 	"packcourse/lessons/00-the-job/pipetest"
-	"packcourse/lessons/00-the-job/units"
+	"packcourse/core/units"
 	"packcourse/lessons/01-batch-convoy/engine"
 )
 

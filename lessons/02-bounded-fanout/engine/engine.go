@@ -15,8 +15,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/codec"
+	"packcourse/core/format"
 	"packcourse/lessons/00-the-job/oracle"
 )
 

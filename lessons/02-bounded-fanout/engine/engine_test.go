@@ -16,7 +16,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"packcourse/lessons/00-the-job/codec"
+	"packcourse/core/codec"
 	"packcourse/lessons/00-the-job/pipetest"
 	"packcourse/lessons/02-bounded-fanout/engine"
 

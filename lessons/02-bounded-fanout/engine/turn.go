@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"sync"
 
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/codec"
+	"packcourse/core/format"
 )
 
 // turnWriter lets many goroutines write frames in index order through one

@@ -3,7 +3,7 @@ package engine_test
 import (
 	"testing"
 
-	"packcourse/lessons/00-the-job/codec"
+	"packcourse/core/codec"
 	"packcourse/lessons/00-the-job/pipetest"
 	lesson02 "packcourse/lessons/02-bounded-fanout/engine"
 	"packcourse/lessons/03-channel-pipeline/engine"

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"testing"
 
-	"packcourse/lessons/00-the-job/codec"
+	"packcourse/core/codec"
 	"packcourse/lessons/00-the-job/pipetest"
 )
 

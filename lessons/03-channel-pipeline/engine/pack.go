@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/codec"
+	"packcourse/core/format"
 )
 
 // packRun is one Pack going through the pipeline:

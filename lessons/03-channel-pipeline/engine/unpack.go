@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/codec"
+	"packcourse/core/format"
 )
 
 // unpackRun is one Unpack going through the pipeline: the same shape as

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"testing"
 
-	"packcourse/lessons/00-the-job/codec"
+	"packcourse/core/codec"
 	"packcourse/lessons/00-the-job/pipetest"
-	"packcourse/lessons/00-the-job/units"
-	"packcourse/lessons/00-the-job/workload"
+	"packcourse/core/units"
+	"packcourse/core/workload"
 	lesson03 "packcourse/lessons/03-channel-pipeline/engine"
 	"packcourse/lessons/04-streaming-io/engine"
 )

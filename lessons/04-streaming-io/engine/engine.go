@@ -13,8 +13,8 @@ import (
 	"runtime"
 	"sync/atomic"
 
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/codec"
+	"packcourse/core/format"
 )
 
 // Engine packs and unpacks with one reader goroutine, Workers encoding (or

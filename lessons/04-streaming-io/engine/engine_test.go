@@ -11,8 +11,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/codec"
+	"packcourse/core/format"
 	"packcourse/lessons/00-the-job/pipetest"
 	lesson03 "packcourse/lessons/03-channel-pipeline/engine"
 	"packcourse/lessons/04-streaming-io/engine"

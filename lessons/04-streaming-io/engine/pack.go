@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 
-	"packcourse/lessons/00-the-job/codec"
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/codec"
+	"packcourse/core/format"
 )
 
 // packRun is one Pack going through lesson 03's pipeline, with two pools

@@ -8,8 +8,8 @@ import (
 	"errors"
 	"io"
 
-	"packcourse/lessons/00-the-job/format"
-	"packcourse/lessons/00-the-job/internal/readn"
+	"packcourse/core/format"
+	"packcourse/core/internal/readn"
 )
 
 // Decoder turns frames back into chunks and checks them. It keeps a

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"slices"
 
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/format"
 )
 
 // Frame is one encoded chunk, ready for a format.Writer.

@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"io"
 
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/format"
 )
 
 // DefaultLevel is the DEFLATE level used when none is given (gzip's default).

@@ -7,7 +7,7 @@ import (
 	"errors"
 	"io"
 
-	"packcourse/lessons/00-the-job/internal/readn"
+	"packcourse/core/internal/readn"
 )
 
 // Frame is one frame as read from a container. Body is still encoded.

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"packcourse/lessons/00-the-job/workload"
+	"packcourse/core/workload"
 )
 
 func TestParseKindAcceptsEveryKind(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"io"
 	"testing"
 
-	"packcourse/lessons/00-the-job/workload"
+	"packcourse/core/workload"
 )
 
 // BenchmarkGenerate measures how fast each kind is generated, reading

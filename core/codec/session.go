@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/crypto/argon2"
 
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/format"
 )
 
 // Argon2id parameters for passphrases (the OWASP minimum: 19 MiB, 2 passes).

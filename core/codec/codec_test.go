@@ -10,7 +10,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"packcourse/lessons/00-the-job/format"
+	"packcourse/core/format"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"packcourse/lessons/00-the-job/workload"
+	"packcourse/core/workload"
 )
 
 // A Logs stream is JSON lines; here is the first line of a 1 GiB log file,
