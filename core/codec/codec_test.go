@@ -2,6 +2,7 @@ package codec
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"io"
 	"runtime"
@@ -22,6 +23,7 @@ func TestOptionsWithDefaults(t *testing.T) {
 	}
 	bad := []Options{
 		{ChunkSize: -1}, {ChunkSize: format.MaxChunkSize + 1}, {Level: 10}, {Level: -1},
+		{Codec: Zstd, Level: 23}, {Codec: 7},
 		{Key: make([]byte, 16)}, {Key: make([]byte, KeyLen), Passphrase: []byte("x")},
 		{Passphrase: []byte{}}, {MaxChunkSize: -5},
 	}
@@ -41,8 +43,12 @@ func session(t *testing.T, o Options) *Session {
 }
 
 func TestEncodeDecodeRoundTrip(t *testing.T) {
-	for _, key := range [][]byte{nil, bytes.Repeat([]byte{9}, KeyLen)} {
-		s := session(t, Options{ChunkSize: 100, Key: key})
+	for _, c := range []struct {
+		codec Codec
+		key   []byte
+	}{{Deflate, nil}, {Deflate, bytes.Repeat([]byte{9}, KeyLen)}, {Zstd, nil}, {Zstd, bytes.Repeat([]byte{9}, KeyLen)}} {
+		key := c.key
+		s := session(t, Options{ChunkSize: 100, Codec: c.codec, Key: key})
 		enc, dec := s.NewEncoder(), s.NewDecoder()
 		raw := []byte("the same words, the same words, the same words")
 		f, err := enc.Encode(nil, 5, true, raw)
@@ -51,7 +57,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 		}
 		got, sum, err := dec.Decode(nil, format.Frame{Index: 5, RawLen: len(raw), Last: true, Body: bytes.Clone(f.Bytes[format.FrameHeaderLen:])})
 		if err != nil || !bytes.Equal(got, raw) || sum != f.Sum {
-			t.Fatalf("key=%v: Decode = %q, %v", key != nil, got, err)
+			t.Fatalf("%s key=%v: Decode = %q, %v", c.codec, key != nil, got, err)
 		}
 	}
 }
@@ -134,5 +140,73 @@ func TestEncodeRejectsBadChunks(t *testing.T) {
 		if _, err := enc.Encode(nil, 0, true, raw); err == nil {
 			t.Errorf("Encode accepted a chunk of %d bytes", len(raw))
 		}
+	}
+}
+
+// MaxBodyLen must hold each codec's worst case (incompressible input) at
+// every level, or valid containers would be rejected by their reader.
+func TestMaxBodyLenHoldsIncompressibleChunks(t *testing.T) {
+	for _, codec := range []Codec{Deflate, Zstd} {
+		lo, hi := codec.Levels()
+		for _, n := range []int{1, 100, 65535, 65536, 128 << 10, 1 << 20} {
+			raw := make([]byte, n)
+			rand.Read(raw)
+			for level := lo; level <= hi; level++ {
+				s := session(t, Options{ChunkSize: n, Codec: codec, Level: level, Key: make([]byte, KeyLen)})
+				f, err := s.NewEncoder().Encode(nil, 0, true, raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if body := len(f.Bytes) - format.FrameHeaderLen; body > format.MaxBodyLen(n) {
+					t.Errorf("%s level %d, chunk %d: body %d exceeds MaxBodyLen %d", codec, level, n, body, format.MaxBodyLen(n))
+				}
+			}
+		}
+	}
+}
+
+// A zstd body must be one frame declaring exactly the frame header's raw
+// length: more, less, none, or an extra frame after it are all corrupt,
+// and none of them makes the decoder allocate more than the raw length.
+func TestZstdBodiesMustMatchTheirRawLength(t *testing.T) {
+	s := session(t, Options{ChunkSize: 1 << 10, Codec: Zstd})
+	raw := bytes.Repeat([]byte("zstd "), 200) // 1000 bytes
+	f, err := s.NewEncoder().Encode(nil, 0, true, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := f.Bytes[format.FrameHeaderLen:]
+	good, _ := s.NewEncoder().Encode(nil, 0, true, raw)
+	cases := map[string]struct {
+		body   []byte
+		rawLen int
+	}{
+		"declared length larger":  {body, len(raw) + 1},
+		"declared length smaller": {body, len(raw) - 1},
+		"not zstd":                {append(bytes.Clone(body[:format.SumLen]), "not a zstd frame"...), len(raw)},
+		"second frame after":      {append(bytes.Clone(body), good.Bytes[format.FrameHeaderLen+format.SumLen:]...), len(raw)},
+	}
+	for name, c := range cases {
+		_, _, err := s.NewDecoder().Decode(nil, format.Frame{RawLen: c.rawLen, Last: true, Body: bytes.Clone(c.body)})
+		if !errors.Is(err, format.ErrCorrupt) {
+			t.Errorf("%s: got %v, want ErrCorrupt", name, err)
+		}
+	}
+}
+
+// The zero-value Options pack with DEFLATE at level 6 and zstd defaults to
+// level 3, zstd's own default; the header records both.
+func TestCodecDefaultsAreRecorded(t *testing.T) {
+	for codec, level := range map[Codec]int{Deflate: 6, Zstd: 3} {
+		h := session(t, Options{Codec: codec}).Header()
+		if Codec(h.Codec) != codec || h.Level != level {
+			t.Errorf("%s: header codec %d level %d, want %d level %d", codec, h.Codec, h.Level, codec, level)
+		}
+	}
+	if c, err := ParseCodec("zstd"); err != nil || c != Zstd {
+		t.Errorf(`ParseCodec("zstd") = %v, %v`, c, err)
+	}
+	if _, err := ParseCodec("gzip"); !errors.Is(err, ErrOptions) {
+		t.Errorf(`ParseCodec("gzip"): got %v, want ErrOptions`, err)
 	}
 }

@@ -1,32 +1,24 @@
 package codec
 
 import (
-	"bytes"
-	"compress/flate"
 	"crypto/cipher"
 	"crypto/sha256"
-	"errors"
-	"io"
 
 	"packcourse/core/format"
-	"packcourse/core/internal/readn"
 )
 
 // Decoder turns frames back into chunks and checks them. It keeps a
-// DEFLATE decompressor between calls, so give each goroutine its own.
+// decompressor between calls, so give each goroutine its own.
 type Decoder struct {
-	s    *Session
-	zr   io.ReadCloser
-	src  bytes.Reader
-	aead cipher.AEAD
-	aad  []byte
+	s      *Session
+	decomp decompressor
+	aead   cipher.AEAD
+	aad    []byte
 }
 
 // NewDecoder returns a Decoder for the session's container.
 func (s *Session) NewDecoder() *Decoder {
-	d := &Decoder{s: s, aead: s.newAEAD()}
-	d.zr = flate.NewReader(&d.src)
-	return d
+	return &Decoder{s: s, decomp: newDecompressor(s.codec, s.maxChunk), aead: s.newAEAD()}
 }
 
 // Decode decodes frame f into dst[:0] (reusing its capacity) and returns the
@@ -66,26 +58,12 @@ func (d *Decoder) open(f format.Frame) ([]byte, error) {
 	return body, nil
 }
 
-// inflate decompresses exactly f.RawLen bytes and requires the DEFLATE
-// stream to end there, with nothing after it: one chunk, one encoding.
+// inflate decompresses the chunk into dst[:0]; it must come out exactly
+// f.RawLen bytes long, from exactly the bytes given: one chunk, one encoding.
 func (d *Decoder) inflate(dst, compressed []byte, f format.Frame) ([]byte, error) {
-	d.src.Reset(compressed)
-	if err := d.zr.(flate.Resetter).Reset(&d.src, nil); err != nil {
-		return nil, d.corrupt(f, "resetting DEFLATE reader: %v", err)
-	}
-	raw, err := readn.Read(d.zr, dst, f.RawLen)
-	if err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, d.corrupt(f, "DEFLATE data holds %d bytes, frame header says %d", len(raw), f.RawLen)
-		}
-		return nil, d.corrupt(f, "invalid DEFLATE data: %v", err)
-	}
-	var extra [1]byte
-	if n, err := d.zr.Read(extra[:]); n != 0 || err != io.EOF {
-		return nil, d.corrupt(f, "DEFLATE data holds more than the %d bytes the frame header says", f.RawLen)
-	}
-	if d.src.Len() != 0 {
-		return nil, d.corrupt(f, "%d bytes follow the DEFLATE stream", d.src.Len())
+	raw, problem := d.decomp.decompress(dst, compressed, f.RawLen)
+	if problem != "" {
+		return nil, d.corrupt(f, "%s", problem)
 	}
 	return raw, nil
 }

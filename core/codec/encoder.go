@@ -1,7 +1,6 @@
 package codec
 
 import (
-	"compress/flate"
 	"crypto/cipher"
 	"crypto/sha256"
 	"fmt"
@@ -18,25 +17,18 @@ type Frame struct {
 	RawLen int      // length of the raw chunk
 }
 
-// Encoder turns chunks into frames. It keeps a DEFLATE compressor and
-// scratch space between calls, so give each goroutine its own.
+// Encoder turns chunks into frames. It keeps a compressor and scratch
+// space between calls, so give each goroutine its own.
 type Encoder struct {
 	s    *Session
-	zw   *flate.Writer
-	out  appendWriter
+	comp compressor
 	aead cipher.AEAD
 	aad  []byte
 }
 
 // NewEncoder returns an Encoder for the session's container.
 func (s *Session) NewEncoder() *Encoder {
-	e := &Encoder{s: s, aead: s.newAEAD()}
-	zw, err := flate.NewWriter(&e.out, s.level)
-	if err != nil {
-		panic(err) // unreachable: the level was validated
-	}
-	e.zw = zw
-	return e
+	return &Encoder{s: s, comp: newCompressor(s.codec, s.level), aead: s.newAEAD()}
 }
 
 // Encode appends frame index, made from raw, to dst[:0] and returns it.
@@ -51,7 +43,7 @@ func (e *Encoder) Encode(dst []byte, index int, last bool, raw []byte) (Frame, e
 	f := Frame{Index: index, Sum: sha256.Sum256(raw), RawLen: len(raw)}
 	buf := append(dst[:0], make([]byte, format.FrameHeaderLen)...)
 	buf = append(buf, f.Sum[:]...)
-	buf, err := e.deflate(buf, raw)
+	buf, err := e.comp.appendCompressed(buf, raw)
 	if err != nil {
 		return Frame{}, fmt.Errorf("encoding frame %d: %w", index, err)
 	}
@@ -63,21 +55,7 @@ func (e *Encoder) Encode(dst []byte, index int, last bool, raw []byte) (Frame, e
 	return f, nil
 }
 
-// deflate appends the DEFLATE stream of raw to buf.
-func (e *Encoder) deflate(buf, raw []byte) ([]byte, error) {
-	e.out.buf = buf
-	e.zw.Reset(&e.out)
-	if _, err := e.zw.Write(raw); err != nil {
-		return nil, err
-	}
-	if err := e.zw.Close(); err != nil {
-		return nil, err
-	}
-	buf, e.out.buf = e.out.buf, nil
-	return buf, nil
-}
-
-// seal encrypts the body (checksum and DEFLATE data) in place.
+// seal encrypts the body (checksum and compressed data) in place.
 func (e *Encoder) seal(frame []byte, index int, last bool, rawLen int) []byte {
 	var nonce [12]byte
 	sealedLen := len(frame) - format.FrameHeaderLen + format.SealOverhead
@@ -86,13 +64,4 @@ func (e *Encoder) seal(frame []byte, index int, last bool, rawLen int) []byte {
 	body := frame[format.FrameHeaderLen:]
 	sealed := e.aead.Seal(body[:0], e.s.nonce(&nonce, index, last), body, e.aad)
 	return frame[:format.FrameHeaderLen+len(sealed)]
-}
-
-// appendWriter is an io.Writer that appends to a slice: DEFLATE output goes
-// straight into the frame buffer, with no intermediate copy.
-type appendWriter struct{ buf []byte }
-
-func (w *appendWriter) Write(p []byte) (int, error) {
-	w.buf = append(w.buf, p...)
-	return len(p), nil
 }

@@ -29,7 +29,9 @@ const (
 type Session struct {
 	header   format.Header
 	aad      []byte // the header's bytes: authenticated with every frame
+	codec    Codec
 	level    int
+	maxChunk int    // the largest chunk a decoder accepts (Options.MaxChunkSize)
 	frameKey []byte // nil when the container is not encrypted
 	macKey   []byte
 }
@@ -41,7 +43,7 @@ func NewPackSession(o Options) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := format.Header{Level: o.Level, ChunkSize: o.ChunkSize}
+	h := format.Header{Codec: uint8(o.Codec), Level: o.Level, ChunkSize: o.ChunkSize}
 	if o.encrypted() {
 		h.Flags = format.FlagEncrypted
 		if o.Passphrase != nil {
@@ -76,7 +78,7 @@ func NewUnpackSession(h format.Header, o Options) (*Session, error) {
 }
 
 func newSession(h format.Header, o Options) (*Session, error) {
-	s := &Session{header: h, aad: h.Marshal(), level: o.Level}
+	s := &Session{header: h, aad: h.Marshal(), codec: Codec(h.Codec), level: h.Level, maxChunk: o.MaxChunkSize}
 	if !h.Encrypted() {
 		return s, nil
 	}

@@ -14,6 +14,7 @@ import (
 var (
 	ErrNotContainer       = errors.New("not a container (bad magic)")
 	ErrUnsupportedVersion = errors.New("unsupported container version")
+	ErrUnsupportedCodec   = errors.New("unsupported codec")
 	ErrCorrupt            = errors.New("corrupt container")
 	ErrChecksum           = errors.New("checksum mismatch")
 	ErrTruncated          = errors.New("truncated container")

@@ -16,8 +16,23 @@ var Magic = [4]byte{0x8A, 'G', 'P', 'K'}
 // Version is the only container version this package reads and writes.
 const Version = 1
 
-// CodecDeflate is the only codec of version 1: RFC 1951 DEFLATE.
-const CodecDeflate = 1
+// The codecs of version 1: the header's codec byte.
+const (
+	CodecDeflate = 1 // RFC 1951 raw DEFLATE, levels 1..9
+	CodecZstd    = 2 // RFC 8878 Zstandard, one frame per chunk, levels 1..22
+)
+
+// Levels returns the range of levels a header may record for codec: 1..9
+// for DEFLATE, 1..22 for zstd, and 0, 0 for a codec this version lacks.
+func Levels(codec uint8) (lo, hi int) {
+	switch codec {
+	case CodecDeflate:
+		return 1, 9
+	case CodecZstd:
+		return 1, 22
+	}
+	return 0, 0
+}
 
 // Header flags.
 const (
@@ -56,7 +71,8 @@ func crc32c(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
 
 // Header is the container's first 40 bytes: what every frame was made with.
 type Header struct {
-	Level       int // DEFLATE level 1..9 the packer used (recorded, not needed to unpack)
+	Codec       uint8 // CodecDeflate or CodecZstd
+	Level       int   // level the packer used (recorded, not needed to unpack)
 	Flags       uint8
 	ChunkSize   int // largest raw length of any frame
 	Salt        [SaltLen]byte
@@ -71,7 +87,7 @@ func (h Header) Marshal() []byte {
 	b := make([]byte, HeaderLen)
 	copy(b[0:4], Magic[:])
 	b[4] = Version
-	b[5] = CodecDeflate
+	b[5] = h.Codec
 	b[6] = byte(h.Level)
 	b[7] = h.Flags
 	binary.BigEndian.PutUint32(b[8:12], uint32(h.ChunkSize))
@@ -83,10 +99,16 @@ func (h Header) Marshal() []byte {
 }
 
 // MaxBodyLen is the largest frame body a chunk of at most chunkSize raw
-// bytes can need: the checksum, DEFLATE's worst case (stored blocks cost 5
-// bytes per 64 KiB), and the AEAD tag.
+// bytes can need with either codec: the checksum, the compressed worst
+// case, and the AEAD tag. Zstandard's worst case (ZSTD_COMPRESSBOUND:
+// n + n/256, plus up to 64 bytes below 128 KiB) is above DEFLATE's
+// (stored blocks cost 5 bytes per 64 KiB), so it is the one used.
 func MaxBodyLen(chunkSize int) int {
-	return SumLen + chunkSize + chunkSize>>10 + 64 + SealOverhead
+	small := 0
+	if chunkSize < 128<<10 {
+		small = (128<<10 - chunkSize) >> 11
+	}
+	return SumLen + chunkSize + chunkSize>>8 + small + 64 + SealOverhead
 }
 
 // PutFrameHeader fills in the 21-byte header at the start of frame, whose

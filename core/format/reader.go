@@ -83,14 +83,17 @@ func parseHeader(b []byte) (Header, error) {
 	if got, want := binary.BigEndian.Uint32(b[36:40]), crc32c(b[:36]); got != want {
 		return Header{}, headerError(ErrChecksum, "header CRC %08x, computed %08x", got, want)
 	}
-	h := Header{Level: int(b[6]), Flags: b[7], ChunkSize: int(binary.BigEndian.Uint32(b[8:12]))}
+	h := Header{Codec: b[5], Level: int(b[6]), Flags: b[7], ChunkSize: int(binary.BigEndian.Uint32(b[8:12]))}
 	copy(h.Salt[:], b[12:28])
 	copy(h.NoncePrefix[:], b[28:35])
+	lo, hi := Levels(h.Codec)
 	switch {
-	case b[5] != CodecDeflate:
-		return Header{}, headerError(ErrCorrupt, "unknown codec %d", b[5])
-	case h.Level < 1 || h.Level > 9:
-		return Header{}, headerError(ErrCorrupt, "level %d is not 1..9", h.Level)
+	case h.Codec != CodecDeflate && h.Codec != CodecZstd:
+		// The CRC matched, so this is no accident: a newer packer used a
+		// codec this reader was built without.
+		return Header{}, headerError(ErrUnsupportedCodec, "codec %d; this reader knows %d (DEFLATE) and %d (zstd)", h.Codec, CodecDeflate, CodecZstd)
+	case h.Level < lo || h.Level > hi:
+		return Header{}, headerError(ErrCorrupt, "level %d is not %d..%d", h.Level, lo, hi)
 	case h.Flags&^knownFlags != 0:
 		return Header{}, headerError(ErrCorrupt, "unknown flags %#02x", h.Flags&^knownFlags)
 	case h.Flags == FlagPassphrase:

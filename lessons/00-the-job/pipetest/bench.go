@@ -11,8 +11,8 @@ import (
 
 	"packcourse/core/codec"
 	"packcourse/core/memstat"
-	"packcourse/lessons/00-the-job/oracle"
 	"packcourse/core/workload"
+	"packcourse/lessons/00-the-job/oracle"
 )
 
 // BenchSize is the size of the benchmarks' shared workload file.

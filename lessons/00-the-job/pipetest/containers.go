@@ -2,6 +2,7 @@ package pipetest
 
 import (
 	"encoding/binary"
+	"hash/crc32"
 
 	"packcourse/core/format"
 )
@@ -79,3 +80,25 @@ func cat(parts ...[]byte) []byte {
 	}
 	return out
 }
+
+// SpoilPayload flips a byte in the compressed data of each frame given and
+// recomputes the frame's CRCs, so the damage passes the format reader's
+// checks and is found only when the frame is decoded: by the SHA-256, by
+// the decompressor, or (encrypted) by the AEAD. Engines decode in
+// parallel, so this is the damage that shows whether an engine reports the
+// first bad frame in input order or just the first one a worker met.
+func SpoilPayload(container []byte, frames ...int) []byte {
+	out := cat(container)
+	spans, _ := Layout(out)
+	for _, i := range frames {
+		f := spans[i]
+		body := out[f.Start+format.FrameHeaderLen : f.End]
+		body[format.SumLen+(len(body)-format.SumLen)/2] ^= 0xFF
+		hdr := out[f.Start : f.Start+format.FrameHeaderLen]
+		binary.BigEndian.PutUint32(hdr[13:17], crc32.Checksum(body, castagnoli))
+		binary.BigEndian.PutUint32(hdr[17:21], crc32.Checksum(hdr[:17], castagnoli))
+	}
+	return out
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)

@@ -18,8 +18,8 @@ import (
 
 	"packcourse/core/codec"
 	"packcourse/core/format"
-	"packcourse/lessons/00-the-job/oracle"
 	"packcourse/core/workload"
+	"packcourse/lessons/00-the-job/oracle"
 )
 
 // Engine is what every lesson builds: a packer and an unpacker with the
@@ -70,6 +70,9 @@ var cases = []struct {
 	{"RoundTrip", testRoundTrip},
 	{"UnpackRejectsDamage", testUnpackRejectsDamage},
 	{"UnpackRejectsWrongKey", testUnpackRejectsWrongKey},
+	{"UnpackReportsFirstBadFrame", testUnpackReportsFirstBadFrame},
+	{"PackMatchesOracleZstd", testPackMatchesOracleZstd},
+	{"RoundTripZstd", testRoundTripZstd},
 	{"InvalidOptions", testInvalidOptions},
 	{"FailingReader", testFailingReader},
 	{"FailingWriter", testFailingWriter},
@@ -83,13 +86,22 @@ var cases = []struct {
 // Input returns the suite's deterministic input of n bytes.
 func Input(n int) []byte { return workload.Bytes(workload.Mixed, n, uint64(n)+1) }
 
-// Options returns the suite's options; encrypted ones draw their salt from
-// a fresh DeterministicRand, so every call packs identically.
+// Options returns the suite's options (DEFLATE, level 6); encrypted ones
+// draw their salt from a fresh DeterministicRand, so every call packs
+// identically.
 func Options(encrypted bool) codec.Options {
 	o := codec.Options{ChunkSize: ChunkSize, Level: 6}
 	if encrypted {
 		o.Key, o.Rand = Key, DeterministicRand(7)
 	}
+	return o
+}
+
+// ZstdOptions returns Options(encrypted) with the zstd codec at its
+// default level.
+func ZstdOptions(encrypted bool) codec.Options {
+	o := Options(encrypted)
+	o.Codec, o.Level = codec.Zstd, 0
 	return o
 }
 
@@ -115,11 +127,11 @@ func unpack(e Engine, container []byte, o codec.Options) ([]byte, error) {
 	return out.Bytes(), err
 }
 
-func checkMatchesOracle(t *testing.T, e Engine, encrypted bool) {
+func checkMatchesOracle(t *testing.T, e Engine, options func(encrypted bool) codec.Options, encrypted bool) {
 	for _, n := range Sizes {
 		data := Input(n)
-		want := OraclePack(t, data, Options(encrypted))
-		got, err := pack(e, data, Options(encrypted))
+		want := OraclePack(t, data, options(encrypted))
+		got, err := pack(e, data, options(encrypted))
 		if err != nil {
 			t.Fatalf("size %d: Pack: %v", n, err)
 		}
@@ -130,14 +142,22 @@ func checkMatchesOracle(t *testing.T, e Engine, encrypted bool) {
 	}
 }
 
-func testPackMatchesOracle(t *testing.T, e Engine)          { checkMatchesOracle(t, e, false) }
-func testPackMatchesOracleEncrypted(t *testing.T, e Engine) { checkMatchesOracle(t, e, true) }
+func testPackMatchesOracle(t *testing.T, e Engine)          { checkMatchesOracle(t, e, Options, false) }
+func testPackMatchesOracleEncrypted(t *testing.T, e Engine) { checkMatchesOracle(t, e, Options, true) }
+func testRoundTrip(t *testing.T, e Engine)                  { checkRoundTrip(t, e, Options) }
 
-func testRoundTrip(t *testing.T, e Engine) {
+func testPackMatchesOracleZstd(t *testing.T, e Engine) {
+	checkMatchesOracle(t, e, ZstdOptions, false)
+	checkMatchesOracle(t, e, ZstdOptions, true)
+}
+
+func testRoundTripZstd(t *testing.T, e Engine) { checkRoundTrip(t, e, ZstdOptions) }
+
+func checkRoundTrip(t *testing.T, e Engine, options func(encrypted bool) codec.Options) {
 	for _, encrypted := range []bool{false, true} {
 		for _, n := range Sizes {
 			data := Input(n)
-			got, err := unpack(e, OraclePack(t, data, Options(encrypted)), Options(encrypted))
+			got, err := unpack(e, OraclePack(t, data, options(encrypted)), options(encrypted))
 			if err != nil {
 				t.Fatalf("size %d encrypted=%v: Unpack: %v", n, encrypted, err)
 			}
@@ -170,6 +190,40 @@ func testUnpackRejectsWrongKey(t *testing.T, e Engine) {
 	}
 	if _, err := unpack(e, container, Options(false)); !errors.Is(err, format.ErrKeyRequired) {
 		t.Errorf("no key: Unpack returned %v, want format.ErrKeyRequired", err)
+	}
+}
+
+// badFrameRuns is how many times the suite unpacks a container whose
+// frames all fail: a worker that happens to finish a later frame first
+// must never change which frame is reported.
+const badFrameRuns = 5
+
+// testUnpackReportsFirstBadFrame checks that when several frames fail to
+// decode, the error names the first of them in container order, the
+// frame a sequential reader would have stopped at, whichever worker
+// failed first.
+func testUnpackReportsFirstBadFrame(t *testing.T, e Engine) {
+	data := Input(48 * ChunkSize)
+	wrongKey := Options(true)
+	wrongKey.Key = bytes.Repeat([]byte{0x43}, codec.KeyLen)
+	cases := []struct {
+		name      string
+		container []byte
+		o         codec.Options
+		want      uint64
+	}{
+		{"wrong key (every frame fails)", OraclePack(t, data, Options(true)), wrongKey, 0},
+		{"frames 5 and 40 spoiled", SpoilPayload(OraclePack(t, data, Options(false)), 40, 5), Options(false), 5},
+		{"zstd frames 3, 4 and 30 spoiled", SpoilPayload(OraclePack(t, data, ZstdOptions(false)), 30, 4, 3), ZstdOptions(false), 3},
+	}
+	for _, c := range cases {
+		for range badFrameRuns {
+			_, err := unpack(e, c.container, c.o)
+			var fe *format.Error
+			if !errors.As(err, &fe) || fe.Where != format.InFrame || fe.Frame != c.want {
+				t.Fatalf("%s: Unpack returned %v, want a *format.Error naming frame %d, the first bad frame in container order", c.name, err, c.want)
+			}
+		}
 	}
 }
 
