@@ -4,7 +4,10 @@ go 1.26.0
 
 require go.uber.org/goleak v1.3.0
 
-require golang.org/x/crypto v0.59.0 // indirect
+require (
+	github.com/klauspost/compress v1.20.4 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
+)
 
 require (
 	github.com/stretchr/testify v1.12.1 // indirect

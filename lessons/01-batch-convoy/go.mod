@@ -4,6 +4,8 @@ go 1.26.0
 
 require packcourse/lessons/00-the-job v0.0.0
 
+require github.com/klauspost/compress v1.20.4 // indirect
+
 require (
 	go.uber.org/goleak v1.3.0
 	go.yaml.in/yaml/v3 v3.0.6 // indirect

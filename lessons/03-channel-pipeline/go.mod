@@ -9,7 +9,10 @@ require (
 	packcourse/lessons/02-bounded-fanout v0.0.0
 )
 
-require go.yaml.in/yaml/v3 v3.0.6 // indirect
+require (
+	github.com/klauspost/compress v1.20.4 // indirect
+	go.yaml.in/yaml/v3 v3.0.6 // indirect
+)
 
 require (
 	golang.org/x/crypto v0.59.0 // indirect

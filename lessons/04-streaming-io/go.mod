@@ -9,6 +9,8 @@ require (
 	packcourse/lessons/03-channel-pipeline v0.0.0
 )
 
+require github.com/klauspost/compress v1.20.4 // indirect
+
 require (
 	golang.org/x/crypto v0.59.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
