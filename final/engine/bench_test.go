@@ -5,11 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"packcourse/final/engine"
 	"packcourse/core/codec"
+	"packcourse/core/workload"
+	"packcourse/final/engine"
 	"packcourse/lessons/00-the-job/oracle"
 	"packcourse/lessons/00-the-job/pipetest"
-	"packcourse/core/workload"
 )
 
 // benchEngines are the engines the benchmarks put side by side: the

@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"packcourse/core/codec"
 	"packcourse/final/engine"
 	"packcourse/final/govern"
-	"packcourse/core/codec"
 	"packcourse/lessons/00-the-job/pipetest"
 )
 

@@ -7,10 +7,10 @@ import (
 	"runtime"
 	"runtime/trace"
 
-	"packcourse/final/govern"
-	"packcourse/final/obs"
 	"packcourse/core/codec"
 	"packcourse/core/format"
+	"packcourse/final/govern"
+	"packcourse/final/obs"
 )
 
 // Config configures an Engine. The zero value works: GOMAXPROCS workers,
@@ -73,8 +73,8 @@ func MinBytes(chunkSize int) int64 {
 
 // startRun begins one run of op: its runtime/trace task and its metrics.
 // The caller must call end with the run's result.
-func (e *Engine) startRun(ctx context.Context, op string) (_ context.Context, end func(error)) {
-	ctx, task := trace.NewTask(ctx, op)
+func (e *Engine) startRun(ctx context.Context, op Op) (_ context.Context, end func(error)) {
+	ctx, task := trace.NewTask(ctx, op.String())
 	m := e.cfg.Metrics
 	m.RunStarted()
 	return ctx, func(err error) {
@@ -86,7 +86,7 @@ func (e *Engine) startRun(ctx context.Context, op string) (_ context.Context, en
 // Pack reads src to its end and writes it to dst as a container, exactly
 // the bytes oracle.Pack writes for the same input and options.
 func (e *Engine) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) (err error) {
-	ctx, end := e.startRun(ctx, opPack)
+	ctx, end := e.startRun(ctx, Pack)
 	defer func() { end(err) }()
 	if err := ctx.Err(); err != nil {
 		return err
@@ -102,26 +102,40 @@ func (e *Engine) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec
 	p := newPackSteps(s, dst, src)
 	// The header comes first, before the run: a cancelled or failing
 	// destination is found before any chunk is read.
-	if err := e.container(ctx, opPack, stageWrite, p.start); err != nil {
+	if err := e.container(ctx, Pack, stageWrite, p.start); err != nil {
 		return cancelled(ctx, err)
 	}
-	return e.execute(ctx, opPack, p, MinBytes(s.Header().ChunkSize))
+	return e.execute(ctx, Pack, p, MinBytes(s.Header().ChunkSize))
 }
 
 // Unpack reads a container from src and writes the original bytes to dst.
 // Each chunk is verified before it is written and the whole-file digest at
 // the end, so on error dst may hold a verified prefix of the original.
 func (e *Engine) Unpack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) error {
-	return e.unpack(ctx, opUnpack, dst, src, o)
+	return e.unpack(ctx, Unpack, dst, src, o)
 }
 
 // Verify reads a container from src and checks all of it, exactly as
 // Unpack does, without writing the result anywhere.
 func (e *Engine) Verify(ctx context.Context, src io.Reader, o codec.Options) error {
-	return e.unpack(ctx, opVerify, nil, src, o)
+	return e.unpack(ctx, Verify, nil, src, o)
 }
 
-func (e *Engine) unpack(ctx context.Context, op string, dst io.Writer, src io.Reader, o codec.Options) (err error) {
+// Run runs op from src to dst: Pack, Unpack, or Verify (which ignores
+// dst). It is for callers that hold an Op, such as a runner of many files.
+func (e *Engine) Run(ctx context.Context, op Op, dst io.Writer, src io.Reader, o codec.Options) error {
+	switch op {
+	case Pack:
+		return e.Pack(ctx, dst, src, o)
+	case Unpack:
+		return e.Unpack(ctx, dst, src, o)
+	case Verify:
+		return e.Verify(ctx, src, o)
+	}
+	return fmt.Errorf("engine: unknown %v", op)
+}
+
+func (e *Engine) unpack(ctx context.Context, op Op, dst io.Writer, src io.Reader, o codec.Options) (err error) {
 	ctx, end := e.startRun(ctx, op)
 	defer func() { end(err) }()
 	if err := ctx.Err(); err != nil {
@@ -174,7 +188,7 @@ func (e *Engine) deriveKeys(ctx context.Context, o codec.Options, newSession fun
 
 // container reads or writes the container's header or trailer with f,
 // under an I/O token, and counts the bytes f says it wrote.
-func (e *Engine) container(ctx context.Context, op, stage string, f func() (int, error)) error {
+func (e *Engine) container(ctx context.Context, op Op, stage string, f func() (int, error)) error {
 	g, m := e.cfg.Governor, e.cfg.Metrics
 	if err := g.AcquireIO(ctx); err != nil {
 		return err
@@ -192,7 +206,7 @@ func (e *Engine) container(ctx context.Context, op, stage string, f func() (int,
 }
 
 // execute runs s with jobs of slot bytes and returns the run's error.
-func (e *Engine) execute(ctx context.Context, op string, s steps, slot int64) error {
+func (e *Engine) execute(ctx context.Context, op Op, s steps, slot int64) error {
 	r := newRun(e, op, s, slot)
 	err := r.execute(ctx)
 	r.close()
@@ -210,7 +224,7 @@ func cancelled(ctx context.Context, err error) error {
 
 // Error is a run's failure, located.
 type Error struct {
-	Op    string // "pack", "unpack" or "verify"
+	Op    Op     // Pack, Unpack or Verify
 	Stage string // "read", "encode", "decode" or "write"
 	Frame int    // index of the chunk or frame; -1 for the header and trailer
 	Err   error
@@ -227,12 +241,8 @@ func (e *Error) Error() string {
 // io.ErrShortWrite and the reader's or writer's own errors.
 func (e *Error) Unwrap() error { return e.Err }
 
-// The runs and stages that name themselves in errors and trace regions.
+// The stages that name themselves in errors and trace regions.
 const (
-	opPack   = "pack"
-	opUnpack = "unpack"
-	opVerify = "verify"
-
 	stageRead   = "read"
 	stageEncode = "encode"
 	stageDecode = "decode"

@@ -15,9 +15,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"packcourse/core/format"
 	"packcourse/final/engine"
 	"packcourse/final/govern"
-	"packcourse/core/format"
 	"packcourse/lessons/00-the-job/pipetest"
 )
 
@@ -151,7 +151,7 @@ func TestDecodeErrorStopsTheRun(t *testing.T) {
 	require.ErrorIs(t, err, format.ErrAuth)
 	var located *engine.Error
 	require.ErrorAs(t, err, &located)
-	assert.Equal(t, engine.Error{Op: "unpack", Stage: "decode", Frame: 7}, engine.Error{Op: located.Op, Stage: located.Stage, Frame: located.Frame})
+	assert.Equal(t, engine.Error{Op: engine.Unpack, Stage: "decode", Frame: 7}, engine.Error{Op: located.Op, Stage: located.Stage, Frame: located.Frame})
 }
 
 // fixCRCs recomputes the body and header CRCs of the frame at span, so a

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"strings"
 
+	"packcourse/core/codec"
 	"packcourse/final/engine"
 	"packcourse/final/govern"
 	"packcourse/final/obs"
-	"packcourse/core/codec"
 )
 
 // Several files share one governor and one set of metrics; each run asks

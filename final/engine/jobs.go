@@ -5,8 +5,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"packcourse/final/govern"
 	"packcourse/core/format"
+	"packcourse/final/govern"
 )
 
 // A job carries one chunk through a run: the reader fills it, a worker

@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"packcourse/core/format"
 	"packcourse/final/engine"
 	"packcourse/final/govern"
-	"packcourse/core/format"
 	"packcourse/lessons/00-the-job/pipetest"
 )
 

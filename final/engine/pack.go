@@ -3,9 +3,9 @@ package engine
 import (
 	"io"
 
-	"packcourse/final/obs"
 	"packcourse/core/codec"
 	"packcourse/core/format"
+	"packcourse/final/obs"
 )
 
 // packSteps cut the input into chunks, encode them into frames and write

@@ -38,7 +38,7 @@ type steps interface {
 // A run is one Pack, Unpack or Verify in flight.
 type run struct {
 	e       *Engine
-	op      string
+	op      Op
 	s       steps
 	gov     *govern.FileGov
 	m       *obs.Metrics
@@ -57,7 +57,7 @@ type run struct {
 	queued [2]atomic.Int64 // this run's part of the metrics' queue gauges, by obs.Queue
 }
 
-func newRun(e *Engine, op string, s steps, slot int64) *run {
+func newRun(e *Engine, op Op, s steps, slot int64) *run {
 	gov := e.cfg.Governor.File(e.size)
 	max := e.cfg.InFlight
 	return &run{

@@ -10,8 +10,8 @@ import (
 
 	"golang.org/x/exp/trace"
 
-	"packcourse/final/engine"
 	"packcourse/core/workload"
+	"packcourse/final/engine"
 )
 
 // traced runs f with the execution tracer on and returns, per task type,

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 
-	"packcourse/final/obs"
 	"packcourse/core/codec"
 	"packcourse/core/format"
+	"packcourse/final/obs"
 )
 
 // unpackSteps read frames, decode and verify them, and write the chunks

@@ -15,10 +15,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"packcourse/core/format"
 	"packcourse/final/engine"
 	"packcourse/final/govern"
 	"packcourse/final/obs"
-	"packcourse/core/format"
 	"packcourse/lessons/00-the-job/pipetest"
 )
 

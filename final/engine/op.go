@@ -1,0 +1,26 @@
+package engine
+
+import "fmt"
+
+// Op is what a run does: the one name for it in errors, trace tasks and
+// the command line.
+type Op int
+
+// The operations.
+const (
+	Pack   Op = iota // a file to a container
+	Unpack           // a container to the file it holds
+	Verify           // check a container completely, write nothing
+)
+
+func (op Op) String() string {
+	switch op {
+	case Pack:
+		return "pack"
+	case Unpack:
+		return "unpack"
+	case Verify:
+		return "verify"
+	}
+	return fmt.Sprintf("Op(%d)", int(op))
+}
