@@ -20,6 +20,7 @@ type event struct {
 type round struct {
 	tests       map[string]*testLog // by top-level test name
 	pkgOutput   []string            // output not tied to a test: a crash, goleak's verdict
+	pkgFailed   bool                // the binary failed as a whole: after its tests passed, TestMain's goleak may still fail it
 	buildOutput []string            // compiler output, if the build failed
 	buildFailed bool
 }
@@ -65,8 +66,11 @@ func (r *round) add(e event) {
 		r.buildFailed = true
 		return
 	case e.Test == "":
-		if e.Action == "output" {
+		switch e.Action {
+		case "output":
 			r.pkgOutput = append(r.pkgOutput, lines(e.Output)...)
+		case "fail":
+			r.pkgFailed = true
 		}
 		return
 	}
@@ -94,15 +98,15 @@ func (r *round) add(e event) {
 	}
 }
 
-// verdict returns the test's verdict, or false if the test never started
-// in this round and should run again in the next.
-func (r *round) verdict(name, dir string) (TestResult, bool) {
+// verdict returns the test's verdict. A test that never started (the
+// binary died first, or no test has that name) did not run.
+func (r *round) verdict(name, dir string) TestResult {
 	t := r.tests[name]
-	if t == nil || !t.started {
-		return TestResult{}, false
-	}
-	res := TestResult{Name: name, Output: t.output}
+	res := TestResult{Name: name}
 	switch {
+	case t == nil || !t.started:
+		res.Outcome, res.Output = NotRun, r.pkgOutput
+		res.Reason = "the test binary stopped before this test started: " + explain(r.pkgOutput, dir)
 	case t.open:
 		// Started and never ended (perhaps in its second run, with
 		// -count): the binary died while it ran, and what killed it may
@@ -110,14 +114,21 @@ func (r *round) verdict(name, dir string) (TestResult, bool) {
 		res.Outcome = Failed
 		res.Output = append(append([]string(nil), t.output...), r.pkgOutput...)
 		res.Reason = explain(res.Output, dir)
+	case t.action == "pass" && r.pkgFailed && len(r.tests) == 1:
+		// The test passed, and then TestMain's goleak check (or something
+		// else after it) failed the binary, in which only this test ran.
+		res.Outcome = Failed
+		res.Output = append(append([]string(nil), t.output...), r.pkgOutput...)
+		res.Reason = explain(r.pkgOutput, dir)
 	case t.action == "pass":
-		res.Outcome = Passed
+		res.Outcome, res.Output = Passed, t.output
 	case t.action == "skip":
-		res.Outcome, res.Reason = NotRun, "skipped"
+		res.Outcome, res.Reason, res.Output = NotRun, "skipped", t.output
 	default:
-		res.Outcome, res.Reason = Failed, explain(t.output, dir)
+		res.Outcome, res.Output = Failed, t.output
+		res.Reason = explain(t.output, dir)
 	}
-	return res, true
+	return res
 }
 
 // lines splits output into lines without their newlines.

@@ -44,15 +44,16 @@ func TestParseRound(t *testing.T) {
 		"TestA": {true, Passed, ""},
 		"TestB": {true, Failed, "3 ran at once with workers=2"},
 		"TestC": {true, Failed, "panicked: close of nil channel at p.go:12 (helper)"},
-		"TestD": {false, 0, ""},
+		"TestD": {false, NotRun, ""},
 	}
 	for name, w := range want {
-		v, ok := r.verdict(name, "exercises/p")
-		if ok != w.ok {
-			t.Errorf("%s: has verdict = %v, want %v", name, ok, w.ok)
+		v := r.verdict(name, "exercises/p")
+		ran := v.Outcome != NotRun
+		if ran != w.ok {
+			t.Errorf("%s: ran = %v, want %v", name, ran, w.ok)
 			continue
 		}
-		if ok && (v.Outcome != w.outcome || v.Reason != w.reason) {
+		if ran && (v.Outcome != w.outcome || v.Reason != w.reason) {
 			t.Errorf("%s: verdict %v %q, want %v %q", name, v.Outcome, v.Reason, w.outcome, w.reason)
 		}
 	}
@@ -89,7 +90,7 @@ func TestACountAboveOneFailsIfAnyRunFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := r.verdict("TestA", "x"); v.Outcome != Failed {
+	if v := r.verdict("TestA", "x"); v.Outcome != Failed {
 		t.Errorf("a test that failed once in -count=2 got %v, want Failed", v.Outcome)
 	}
 }
@@ -104,7 +105,7 @@ func TestACrashInALaterRunOfTheSameTestIsAFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := r.verdict("TestA", "x"); v.Outcome != Failed || v.Reason != "panicked: boom" {
+	if v := r.verdict("TestA", "x"); v.Outcome != Failed || v.Reason != "panicked: boom" {
 		t.Errorf("a test that passed once and then crashed got %v %q, want Failed, panicked: boom", v.Outcome, v.Reason)
 	}
 }

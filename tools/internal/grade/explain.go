@@ -163,6 +163,9 @@ var goroutineHeader = regexp.MustCompile(`^goroutine \d+ \[([^,\]]+)(?:, [^\]]*)
 // returns "".
 func explainCrash(out []string, dir string) string {
 	for i, l := range out {
+		if strings.Contains(l, "found unexpected goroutines") {
+			return stuck(out[i+1:], dir, "left goroutines running after the test ended (a leak)")
+		}
 		msg, isPanic := strings.CutPrefix(l, "panic: ")
 		fatal, isFatal := strings.CutPrefix(l, "fatal error: ")
 		switch {
@@ -183,9 +186,13 @@ func cleanPanic(msg string) string {
 func explainPanic(msg string, rest []string, dir string) string {
 	switch {
 	case strings.HasPrefix(msg, "test timed out after "):
-		return fmt.Sprintf("did not finish: %s; something waits for ever (a receive nobody sends to, a send nobody receives, a lock never released, a loop that never ends)", msg)
+		after := strings.TrimPrefix(msg, "test timed out after ")
+		return stuck(rest, dir, "did not finish within "+after+", so it is stuck") +
+			" (a receive nobody sends to, a send nobody receives, a lock never released, a loop that never ends?)"
+	case strings.HasPrefix(msg, "deadlock: all goroutines in bubble are blocked"):
+		return stuck(rest, dir, "deadlock: every goroutine of the test was blocked, waiting for another")
 	case strings.HasPrefix(msg, "deadlock: "):
-		return blocked(rest, dir, "goroutines were left blocked for ever when the test ended (a leak, or a deadlock)")
+		return stuck(rest, dir, "goroutines were left blocked for ever when the test ended (a leak, or a deadlock)")
 	}
 	why := "panicked: " + msg
 	if f, ok := pick(frames(firstGoroutine(rest)), dir); ok {
@@ -209,7 +216,7 @@ func channelAdvice(msg string) string {
 
 func explainFatal(msg string, rest []string, dir string) string {
 	if strings.Contains(msg, "all goroutines are asleep") {
-		return blocked(rest, dir, "deadlock: every goroutine was blocked")
+		return stuck(rest, dir, "deadlock: every goroutine was blocked")
 	}
 	why := "crashed: " + msg
 	for i, l := range rest {
@@ -233,24 +240,73 @@ func firstGoroutine(dump []string) []string {
 	return nil
 }
 
-// blocked describes the blocked goroutines of a dump, naming the first one
-// stuck in dir's code.
-func blocked(dump []string, dir, what string) string {
-	count := 0
-	var first string
+// A goroutine is one goroutine of a stack dump: its state ("chan send")
+// and its frames, innermost first.
+type goroutine struct {
+	state  string
+	frames []frame
+}
+
+// goleakHeader matches goleak's header for a goroutine it found:
+// "[Goroutine 8 in state chan send, with pkg.f on top of the stack:".
+var goleakHeader = regexp.MustCompile(`^\[?Goroutine \d+ in state ([^,]+), with \S+ on top of the stack:$`)
+
+// goroutines reads the goroutines of a dump, written by the runtime
+// ("goroutine 8 [chan send]:") or by goleak.
+func goroutines(dump []string) []goroutine {
+	var gs []goroutine
 	for i, l := range dump {
 		m := goroutineHeader.FindStringSubmatch(l)
-		if m == nil || m[1] == "running" {
+		if m == nil {
+			m = goleakHeader.FindStringSubmatch(l)
+		}
+		if m == nil {
 			continue
 		}
+		state := strings.TrimSuffix(strings.TrimSpace(m[1]), " (durable)")
+		gs = append(gs, goroutine{state: state, frames: frames(dump[i+1:])})
+	}
+	return gs
+}
+
+// stuck says what, then how many goroutines the dump holds besides running
+// ones and where those in dir's code are: the operation each waits in and
+// its file:line, up to three different places. That names the line to
+// look at, which a bare "timed out" or "deadlock" does not.
+func stuck(dump []string, dir, what string) string {
+	var places []string
+	seen := map[string]bool{}
+	count := 0
+	for _, g := range goroutines(dump) {
+		if g.state == "running" && !hasCode(g.frames, dir) {
+			continue // the goroutine printing the dump, or the test's own
+		}
 		count++
-		if f, ok := pick(frames(dump[i+1:]), dir); ok && first == "" && f.inCode(dir) {
-			state := strings.TrimSuffix(m[1], " (durable)")
-			first = fmt.Sprintf("; one is in %s, at %s", state, f.where())
+		f, ok := pick(g.frames, dir)
+		if !ok || !f.inCode(dir) {
+			continue
+		}
+		place := fmt.Sprintf("%s at %s", g.state, f.where())
+		if !seen[place] && len(places) < 3 {
+			seen[place] = true
+			places = append(places, place)
 		}
 	}
-	if count == 0 {
-		return what
+	switch {
+	case len(places) > 0:
+		return fmt.Sprintf("%s: %d goroutine(s); yours are in %s", what, count, strings.Join(places, ", "))
+	case count > 0:
+		return fmt.Sprintf("%s: %d goroutine(s), none of them in your code", what, count)
 	}
-	return fmt.Sprintf("%s: %d goroutine(s)%s", what, count, first)
+	return what
+}
+
+// hasCode reports whether any frame is in dir's code.
+func hasCode(fs []frame, dir string) bool {
+	for _, f := range fs {
+		if f.inCode(dir) {
+			return true
+		}
+	}
+	return false
 }

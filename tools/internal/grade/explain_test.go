@@ -73,7 +73,31 @@ panic: test timed out after 2m0s
 
 goroutine 41 [running]:
 testing.(*M).startAlarm.func1()
-	/usr/local/go/src/testing/testing.go:2682 +0x345`
+	/usr/local/go/src/testing/testing.go:2682 +0x345
+
+goroutine 7 [chan receive]:
+testing.(*T).Run(0xc000003340, {0x5f2b7e?, 0x4?}, 0x60c0c8)
+	/usr/local/go/src/testing/testing.go:2005 +0x485
+
+goroutine 35 [chan receive, 1 minutes]:
+packcourse/exercises/bufpool.(*Pool).Get(0xc0000a2000, {0x6a0f10, 0xc0000b4000})
+	/work/main/exercises/bufpool/bufpool.go:52 +0x5a
+packcourse/exercises/bufpool.TestGetWaitsForAPut(0xc000003500)
+	/work/main/exercises/bufpool/zz_hidden_test.go:120 +0x9c`
+
+// What goleak's VerifyTestMain prints when a test that passed left a
+// goroutine behind.
+const goleakOutput = `PASS
+goleak: Errors on successful test run: found unexpected goroutines:
+[Goroutine 9 in state chan send, with packcourse/exercises/leak.hash on top of the stack:
+packcourse/exercises/leak.hash(0xc000020120, 0xc000020180)
+	/work/main/exercises/leak/leak.go:92 +0xc5
+packcourse/exercises/leak.Sums.func2()
+	/work/main/exercises/leak/leak.go:34 +0x25
+created by sync.(*WaitGroup).Go in goroutine 8
+	/usr/local/go/src/sync/waitgroup.go:237 +0x73
+]
+FAIL	packcourse/exercises/leak	0.466s`
 
 const fatalOutput = `=== RUN   TestIsSafeForConcurrentUse
 fatal error: concurrent map writes
@@ -96,13 +120,15 @@ func TestExplain(t *testing.T) {
 		{"a message beats the deadlock after it", "    zz_hidden_test.go:139: 1 goroutine(s) of Map were still blocked\n" + deadlockOutput, "exercises/workerpool",
 			[]string{"1 goroutine(s) of Map were still blocked"}},
 		{"a synctest deadlock names where your goroutines are stuck", deadlockOutput, "exercises/workerpool",
-			[]string{"left blocked for ever", "2 goroutine(s)", "one is in chan send, at workerpool.go:31 (Run.func1)"}},
+			[]string{"left blocked for ever", "2 goroutine(s)", "yours are in chan send at workerpool.go:31 (Run.func1)"}},
 		{"a panic in your goroutine", panicOutput, "exercises/ordered",
 			[]string{"panicked: send on closed channel at ordered.go:40 (Map.func2)", "a send came after the close"}},
 		{"a second close is named as the second", strings.Replace(panicOutput, "send on closed channel", "close of closed channel", 1), "exercises/ordered",
 			[]string{"panicked: close of closed channel at ordered.go:40", "closed twice, and this is the second close"}},
 		{"a timeout", timeoutOutput, "exercises/bufpool",
-			[]string{"did not finish: test timed out after 2m0s", "waits for ever"}},
+			[]string{"did not finish within 2m0s, so it is stuck", "yours are in chan receive at bufpool.go:52 ((*Pool).Get)"}},
+		{"a leak goleak found after the test passed", goleakOutput, "exercises/leak",
+			[]string{"left goroutines running after the test ended", "1 goroutine(s); yours are in chan send at leak.go:92 (hash)"}},
 		{"a fatal error", fatalOutput, "exercises/bufpool",
 			[]string{"crashed: concurrent map writes at bufpool.go:61 ((*Pool).Put)"}},
 		{"nothing to go on", "=== RUN   TestX\n--- FAIL: TestX (0.00s)", "exercises/x",

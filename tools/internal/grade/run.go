@@ -3,9 +3,11 @@ package grade
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -25,9 +27,18 @@ type Options struct {
 
 	Race    bool          // run with -race
 	Count   int           // run each test this many times (-count); 1 if 0
-	Timeout time.Duration // go test's -timeout for one binary; 1 minute if 0
+	// Timeout is how long one run of one test may take before the grader
+	// takes it for stuck and explains where; DefaultTimeout if 0. With
+	// Count above 1 the test gets Count times as long.
+	Timeout time.Duration
 	Go      string        // the go command; "go" if empty
 }
+
+// DefaultTimeout is how long one run of one hidden test may take. The
+// hidden tests take well under a second each, even with the race detector
+// on a loaded machine; one that takes this long is stuck, and the learner
+// should hear where within seconds, not after minutes.
+const DefaultTimeout = 6 * time.Second
 
 // Outcome is a hidden test's verdict.
 type Outcome int
@@ -73,6 +84,11 @@ func (r Result) AllPassed() bool {
 // Run grades the package o.Dir with the hidden tests in o.Hidden. It
 // returns an error only if grading itself failed (no go command, no hidden
 // tests); a package that fails to build or fails its tests is a Result.
+//
+// The package is compiled once, then each hidden test runs on its own in
+// that binary, with a timeout of its own: a test that deadlocks or hangs is
+// stopped after o.Timeout (times o.Count) and its goroutine dump explained,
+// and no test can take another down with it.
 func Run(ctx context.Context, o Options) (Result, error) {
 	hiddenFiles, names, err := HiddenTests(filepath.Join(o.Root, filepath.FromSlash(o.Hidden)))
 	if err != nil {
@@ -87,52 +103,30 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-
-	verdicts := map[string]TestResult{}
-	remaining := names
-	// Each round runs the tests still without a verdict in a new binary.
-	// A round that gives none a verdict ends the loop, so it terminates.
-	for len(remaining) > 0 {
-		r, err := o.runRound(ctx, overlay, remaining)
-		if err != nil {
-			return Result{}, err
-		}
-		if r.buildFailed {
-			return Result{BuildErrors: r.buildErrors(o.Dir)}, nil
-		}
-		var next []string
-		for _, name := range remaining {
-			if v, ok := r.verdict(name, o.Dir); ok {
-				verdicts[name] = v
-			} else {
-				next = append(next, name)
-			}
-		}
-		if len(next) == len(remaining) {
-			why := "the test binary stopped before this test started: " + explain(r.pkgOutput, o.Dir)
-			for _, name := range next {
-				verdicts[name] = TestResult{Name: name, Outcome: NotRun, Reason: why, Output: r.pkgOutput}
-			}
-			break
-		}
-		remaining = next
+	bin := filepath.Join(tmp, "hidden.test")
+	built, err := o.build(ctx, overlay, bin)
+	if err != nil {
+		return Result{}, err
+	}
+	if built.buildFailed {
+		return Result{BuildErrors: built.buildErrors(o.Dir)}, nil
 	}
 
 	var res Result
 	for _, name := range names {
-		res.Tests = append(res.Tests, verdicts[name])
+		r, err := o.runTest(ctx, bin, name)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Tests = append(res.Tests, r.verdict(name, o.Dir))
 	}
 	return res, nil
 }
 
-// runRound runs the named tests once through go test -json.
-func (o Options) runRound(ctx context.Context, overlay string, names []string) (*round, error) {
-	args := []string{"test", "-json", "-vet=off",
-		"-overlay=" + overlay,
-		fmt.Sprintf("-count=%d", max(o.Count, 1)),
-		"-timeout=" + o.timeout().String(),
-		"-run=^(" + strings.Join(names, "|") + ")$",
-	}
+// build compiles the package with its hidden tests into the test binary
+// bin. A failed build is not an error: the round it returns says so.
+func (o Options) build(ctx context.Context, overlay, bin string) (*round, error) {
+	args := []string{"test", "-c", "-json", "-vet=off", "-overlay=" + overlay, "-o", bin}
 	if o.Race {
 		args = append(args, "-race")
 	}
@@ -149,14 +143,53 @@ func (o Options) runRound(ctx context.Context, overlay string, names []string) (
 	if err != nil {
 		return nil, err
 	}
-	// go test exits 1 when tests fail; that is a verdict, not a failure to
-	// grade. Without a single event, though, the go command itself failed.
+	if runErr != nil && !r.buildFailed {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = runErr.Error()
+		}
+		return nil, fmt.Errorf("go test -c: %s", firstLine(msg))
+	}
+	return r, nil
+}
+
+// runTest runs one test in the compiled binary, through go tool test2json
+// so that its events read like go test -json's. The binary's own -timeout
+// is the watchdog: when it fires, the test panics with every goroutine's
+// stack, which explain reads to say where the code is stuck. The grader
+// kills the binary itself if even that does not end it.
+func (o Options) runTest(ctx context.Context, bin, name string) (*round, error) {
+	limit := o.timeout() * time.Duration(max(o.Count, 1))
+	ctx, cancel := context.WithTimeout(ctx, limit+30*time.Second)
+	defer cancel()
+	args := []string{"tool", "test2json", "-t", "-p", path.Base(filepath.ToSlash(o.Dir)), bin,
+		"-test.v=test2json",
+		"-test.run=^" + regexp.QuoteMeta(name) + "$",
+		fmt.Sprintf("-test.count=%d", max(o.Count, 1)),
+		"-test.timeout=" + limit.String(),
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, o.goCmd(), args...)
+	// go test runs a test binary in its package's directory: so does this.
+	cmd.Dir = o.abs(o.Dir)
+	// The race detector waits a second before a binary exits, by default;
+	// a binary per test makes that the grader's main cost.
+	cmd.Env = append(os.Environ(), "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	runErr := cmd.Run()
+	if err := ctx.Err(); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return nil, err // interrupted, not timed out
+	}
+	r, err := parseRound(&stdout)
+	if err != nil {
+		return nil, err
+	}
 	if runErr != nil && r.empty() {
 		msg := strings.TrimSpace(stderr.String())
 		if msg == "" {
 			msg = runErr.Error()
 		}
-		return nil, fmt.Errorf("go test: %s", firstLine(msg))
+		return nil, fmt.Errorf("running %s: %s", name, firstLine(msg))
 	}
 	return r, nil
 }
@@ -170,7 +203,7 @@ func (o Options) goCmd() string {
 
 func (o Options) timeout() time.Duration {
 	if o.Timeout == 0 {
-		return time.Minute
+		return DefaultTimeout
 	}
 	return o.Timeout
 }
