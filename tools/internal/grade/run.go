@@ -25,13 +25,13 @@ type Options struct {
 	// The self-check uses it to grade known-wrong answers.
 	Replace map[string]string
 
-	Race    bool          // run with -race
-	Count   int           // run each test this many times (-count); 1 if 0
+	Race  bool // run with -race
+	Count int  // run each test this many times (-count); 1 if 0
 	// Timeout is how long one run of one test may take before the grader
 	// takes it for stuck and explains where; DefaultTimeout if 0. With
 	// Count above 1 the test gets Count times as long.
 	Timeout time.Duration
-	Go      string        // the go command; "go" if empty
+	Go      string // the go command; "go" if empty
 }
 
 // DefaultTimeout is how long one run of one hidden test may take. The
