@@ -70,7 +70,10 @@ func gradeExercise(ctx context.Context, root string, ex course.Exercise, verbose
 		with = "without the race detector"
 	}
 	fmt.Fprintf(stdout, "Grading %s (lesson %s) %s...\n\n", ex.Name, ex.Lesson, with)
-	res, err := grade.Run(ctx, grade.Options{Root: root, Dir: ex.Dir(), Hidden: ex.HiddenDir(), Race: race})
+	res, err := grade.Run(ctx, grade.Options{
+		Root: root, Dir: ex.Dir(), Hidden: ex.HiddenDir(), Race: race,
+		OnTest: func(t grade.TestResult) { grade.WriteTest(stdout, t, verbose) },
+	})
 	if ctx.Err() != nil {
 		fmt.Fprintln(stdout, "Grading interrupted.")
 		return exitFailure
@@ -78,7 +81,7 @@ func gradeExercise(ctx context.Context, root string, ex course.Exercise, verbose
 	if err != nil {
 		return failf(stderr, "grade", "%v", err)
 	}
-	grade.WriteReport(stdout, res, verbose)
+	grade.WriteSummary(stdout, res)
 
 	state, err := course.LoadState(root)
 	if err != nil {

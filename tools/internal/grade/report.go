@@ -15,19 +15,36 @@ func WriteReport(w io.Writer, res Result, verbose bool) {
 		return
 	}
 	for _, t := range res.Tests {
-		switch t.Outcome {
-		case Passed:
-			fmt.Fprintf(w, "  ok    %s\n", Behaviour(t.Name))
-		case Failed:
-			fmt.Fprintf(w, "  FAIL  %s: %s\n", Behaviour(t.Name), t.Reason)
-		case NotRun:
-			fmt.Fprintf(w, "  ----  %s: did not run: %s\n", Behaviour(t.Name), t.Reason)
+		WriteTest(w, t, verbose)
+	}
+	WriteSummary(w, res)
+}
+
+// WriteTest writes one behaviour's line of the report, as WriteReport
+// does; the grader calls it as each verdict arrives, so a learner reads
+// the first failure while the other tests still run.
+func WriteTest(w io.Writer, t TestResult, verbose bool) {
+	switch t.Outcome {
+	case Passed:
+		fmt.Fprintf(w, "  ok    %s\n", Behaviour(t.Name))
+	case Failed:
+		fmt.Fprintf(w, "  FAIL  %s: %s\n", Behaviour(t.Name), t.Reason)
+	case NotRun:
+		fmt.Fprintf(w, "  ----  %s: did not run: %s\n", Behaviour(t.Name), t.Reason)
+	}
+	if verbose && t.Outcome != Passed {
+		for _, l := range t.Output {
+			fmt.Fprintf(w, "        | %s\n", l)
 		}
-		if verbose && t.Outcome != Passed {
-			for _, l := range t.Output {
-				fmt.Fprintf(w, "        | %s\n", l)
-			}
-		}
+	}
+}
+
+// WriteSummary writes the report's last line, or the build errors if the
+// package did not build.
+func WriteSummary(w io.Writer, res Result) {
+	if len(res.BuildErrors) > 0 {
+		writeBuildErrors(w, res.BuildErrors)
+		return
 	}
 	fmt.Fprintf(w, "\n%d of %d behaviours pass.\n", res.PassedCount(), len(res.Tests))
 }

@@ -32,13 +32,17 @@ type Options struct {
 	// Count above 1 the test gets Count times as long.
 	Timeout time.Duration
 	Go      string // the go command; "go" if empty
+
+	// OnTest, if set, is called with each test's verdict as soon as it
+	// has one, in order.
+	OnTest func(TestResult)
 }
 
 // DefaultTimeout is how long one run of one hidden test may take. The
 // hidden tests take well under a second each, even with the race detector
 // on a loaded machine; one that takes this long is stuck, and the learner
 // should hear where within seconds, not after minutes.
-const DefaultTimeout = 6 * time.Second
+const DefaultTimeout = 5 * time.Second
 
 // Outcome is a hidden test's verdict.
 type Outcome int
@@ -118,7 +122,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		res.Tests = append(res.Tests, r.verdict(name, o.Dir))
+		v := r.verdict(name, o.Dir)
+		if o.OnTest != nil {
+			o.OnTest(v)
+		}
+		res.Tests = append(res.Tests, v)
 	}
 	return res, nil
 }

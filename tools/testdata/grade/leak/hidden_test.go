@@ -71,6 +71,41 @@ func TestReturnsTheContextError(t *testing.T) {
 	}
 }
 
+// TestReturnsTheContextErrorWhenNothingElseFails cancels the context at
+// moments when no sum is left on its way to the writer, so the writer's own
+// ctx check never sees it: the stage that stops because of ctx must report
+// ctx's error itself, not return nil as if the input had ended. Which way
+// a select goes when several cases are ready is random, so each case runs
+// 16 times: a stage that returns nil on ctx.Done() is caught on one of
+// them with a probability of at least 1 - 2^-16.
+func TestReturnsTheContextErrorWhenNothingElseFails(t *testing.T) {
+	t.Run("cancelled before the start", func(t *testing.T) {
+		for range 16 {
+			synctest.Test(t, func(t *testing.T) {
+				ctx, cancel := context.WithCancel(t.Context())
+				cancel()
+				err := Sums(ctx, io.Discard, &slowReader{}, chunkSize, 4)
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("Sums with a context cancelled before the start returned %s, want context.Canceled: a stage that stops because ctx is done must return ctx.Err(), and Sums must return it", errText(err))
+				}
+			})
+		}
+	})
+	t.Run("cancelled with every sum written", func(t *testing.T) {
+		for range 16 {
+			synctest.Test(t, func(t *testing.T) {
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				src := &drainedReader{cancelAt: 10, cancel: cancel}
+				err := Sums(ctx, io.Discard, src, chunkSize, 4)
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("Sums returned %s after its context was cancelled while the reader read chunk 10 (every earlier sum already written), want context.Canceled: a stage that stops because ctx is done must return ctx.Err(), not nil", errText(err))
+				}
+			})
+		}
+	})
+}
+
 func TestLeavesNoGoroutineAfterSuccess(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	if err := Sums(t.Context(), io.Discard, bytes.NewReader(data(500*chunkSize)), chunkSize, 4); err != nil {
@@ -274,6 +309,35 @@ func (r *endlessReader) Read(p []byte) (int, error) {
 
 func (r *endlessReader) chunksAfterCancel() int64 {
 	return r.after.Load() / chunkSize
+}
+
+// A drainedReader never ends. Before its chunk cancelAt it waits until
+// everything else in the bubble has settled (every earlier sum written),
+// then calls cancel and returns the chunk.
+type drainedReader struct {
+	cancelAt int
+	cancel   context.CancelFunc
+	reads    int
+}
+
+func (r *drainedReader) Read(p []byte) (int, error) {
+	if r.reads == r.cancelAt {
+		time.Sleep(time.Millisecond) // the pipeline drains meanwhile
+		r.cancel()
+	}
+	r.reads++
+	for i := range p {
+		p[i] = byte(i)
+	}
+	return len(p), nil
+}
+
+// errText quotes err's message, or says nil.
+func errText(err error) string {
+	if err == nil {
+		return "nil"
+	}
+	return fmt.Sprintf("%q", err)
 }
 
 // A slowReader takes 1ms (of bubble time) per Read and never ends. It

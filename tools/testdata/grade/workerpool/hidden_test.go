@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -243,6 +245,113 @@ func TestWaitsForRunningTasksBeforeReturning(t *testing.T) {
 	})
 }
 
+// TestWaitsForEveryTaskHoweverLongItTakes holds tasks on a channel that
+// only the test closes. Bubble time jumps an hour ahead while they wait: a
+// Run that "waits" by sleeping wakes up and returns with them still
+// running; a Run that joins its workers stays blocked until they return.
+func TestWaitsForEveryTaskHoweverLongItTakes(t *testing.T) {
+	for _, failing := range []bool{false, true} {
+		name := "when every task succeeds"
+		if failing {
+			name = "after a task fails"
+		}
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				release := make(chan struct{})
+				var running atomic.Int32
+				done := make(chan error, 1)
+				go func() {
+					done <- Run(t.Context(), 4, 4, func(ctx context.Context, i int) error {
+						if failing && i == 0 {
+							time.Sleep(time.Millisecond) // the others have all started by now
+							return errFirst
+						}
+						running.Add(1)
+						defer running.Add(-1)
+						<-release // ignores ctx, as a slow write often does
+						return nil
+					})
+				}()
+				time.Sleep(time.Hour) // a Run that sleeps instead of joining returns meanwhile
+				select {
+				case err := <-done:
+					r := running.Load()
+					close(release)
+					t.Fatalf("Run returned %s while %d task(s) were still running (it should have waited for them however long they take): join the workers (sync.WaitGroup's Wait, or a channel each closes) rather than sleep and hope they are done", errText(err), r)
+				default:
+				}
+				close(release)
+				<-done
+			})
+		})
+	}
+}
+
+// TestSharesTheWorkAmongTheWorkers makes task 0 take an hour and the rest
+// a millisecond each. Workers that take their next task from one shared
+// queue finish every other task while task 0 runs; workers given a fixed
+// share in advance (worker k runs k, k+w, ...; or a block each) leave the
+// rest of task 0's share waiting behind it.
+func TestSharesTheWorkAmongTheWorkers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n, workers = 20, 2
+		var finished atomic.Int32   // tasks other than 0 that have returned
+		var finishedBy atomic.Int32 // how many had when task 0 finished
+		finishedBy.Store(-1)        // -1 until it has
+		err := runWithin(t, n, workers, func(ctx context.Context, i int) error {
+			if i == 0 {
+				time.Sleep(time.Hour)
+				finishedBy.Store(finished.Load())
+				return nil
+			}
+			time.Sleep(time.Millisecond)
+			finished.Add(1)
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("Run returned %v, want nil", err)
+		}
+		by := finishedBy.Load()
+		if by < 0 {
+			time.Sleep(2 * time.Hour) // let task 0 finish before the bubble ends
+			t.Fatalf("Run returned before task 0 (an hour long) had finished: wait for every task it started before returning")
+		}
+		if by < n-1 {
+			t.Fatalf("while task 0 took an hour, only %d of the other %d one-millisecond tasks finished (workers=%d): the free worker sat idle while tasks waited behind task 0; let every worker take its next task from one shared channel, instead of splitting the tasks among the workers in advance or in batches", by, n-1, workers)
+		}
+	})
+}
+
+// TestStartsNoTaskOnceATaskHasFailed: task 0 fails after 1ms while the
+// other workers' tasks sleep until 3ms, so nothing else happens at that
+// moment. From then on no task may start: a task whose context is already
+// cancelled when it starts was handed out after the failure.
+func TestStartsNoTaskOnceATaskHasFailed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n, workers = 100, 4
+		var late, lateTask atomic.Int32
+		err := runWithin(t, n, workers, func(ctx context.Context, i int) error {
+			if ctx.Err() != nil {
+				late.Add(1)
+				lateTask.CompareAndSwap(0, int32(i))
+				return ctx.Err()
+			}
+			if i == 0 {
+				time.Sleep(time.Millisecond)
+				return errFirst
+			}
+			time.Sleep(3 * time.Millisecond)
+			return nil
+		})
+		if !errors.Is(err, errFirst) {
+			t.Errorf("Run returned %s, want %q", errText(err), errFirst)
+		}
+		if l := late.Load(); l > 0 {
+			t.Fatalf("%d task(s) (the first, task %d) started after task 0 had failed, with their context already cancelled: each worker must check ctx before it starts a task, because an index already handed out (queued in a buffer, or a send that was waiting) still reaches a worker after the failure", l, lateTask.Load())
+		}
+	})
+}
+
 func TestLeavesNoGoroutineBehind(t *testing.T) {
 	cases := []struct {
 		name string
@@ -310,7 +419,7 @@ func within(t *testing.T, what string, f func() error) error {
 	case err := <-done:
 		return err
 	case <-time.After(24 * time.Hour):
-		t.Fatalf("%s had not returned after a day: it is blocked for ever (a receive from a channel nobody sends on or closes? a send nobody receives, such as a second error on a channel with room for one? a worker waiting for work after the last task?)", what)
+		t.Fatalf("%s had not returned after a day: it is blocked for ever%s (a receive from a channel nobody sends on or closes? a send nobody receives, such as a second error on a channel with room for one? a worker waiting for work after the last task?)", what, whereStuck())
 		return nil
 	}
 }
@@ -350,6 +459,43 @@ func raise(max *atomic.Int64, v int64) {
 		}
 	}
 }
+
+// whereStuck says where this package's goroutines are blocked, from a dump
+// of every goroutine: ", in chan send at workerpool.go:40 (feed)", for up to
+// three places; "" if there are none.
+func whereStuck() string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var places []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		state := goroutineState.FindStringSubmatch(g)
+		var at []string
+		for _, m := range codeLine.FindAllStringSubmatch(g, -1) {
+			if !strings.HasSuffix(m[1], "_test.go") {
+				at = m
+				break
+			}
+		}
+		if state == nil || at == nil {
+			continue
+		}
+		place := fmt.Sprintf("%s at %s:%s", strings.TrimSuffix(state[1], " (durable)"), at[1], at[2])
+		if !slices.Contains(places, place) && len(places) < 3 {
+			places = append(places, place)
+		}
+	}
+	if len(places) == 0 {
+		return ""
+	}
+	return ", in " + strings.Join(places, ", ")
+}
+
+var (
+	goroutineState = regexp.MustCompile(`^goroutine \d+ \[([^,\]]+)`)
+	// codeLine is the first line of a goroutine's stack in a file of the
+	// package under test that is not a test file.
+	codeLine = regexp.MustCompile(`/workerpool/(\w+\.go):(\d+)`)
+)
 
 var leakedAt = regexp.MustCompile(`in state ([^,]+), with (\S+) on top of the stack`)
 
