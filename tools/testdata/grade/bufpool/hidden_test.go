@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -293,18 +294,25 @@ func TestIsSafeForConcurrentUse(t *testing.T) {
 		}
 	}()
 	<-observing // the owners start once the observer is running
+	// A refused Put loses a buffer; cancelling then lets the owners still
+	// waiting in Get stop, rather than wait for ever.
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
 	for range owners {
 		wg.Go(func() {
 			for range 200 {
-				buf, err := p.Get(t.Context())
+				buf, err := p.Get(ctx)
 				if err != nil {
-					failures.Add(1)
+					if ctx.Err() == nil {
+						failures.Add(1)
+					}
 					return
 				}
 				buf[0]++
 				_ = p.Out()
 				if p.Put(buf) != nil {
 					failures.Add(1)
+					cancel()
 				}
 			}
 		})
@@ -320,6 +328,99 @@ func TestIsSafeForConcurrentUse(t *testing.T) {
 	}
 	if out := p.Out(); out != 0 {
 		t.Fatalf("Out() = %d after every buffer was given back by %d goroutines, want 0: the count must be updated under the same lock as the rest", out, owners)
+	}
+}
+
+// TestARefusedDoublePutChangesNothing puts a buffer back twice while the
+// pool's other buffers are out, so the only buffer in the pool is that
+// one: if the refused Put still put it back, the next two Gets both get it.
+func TestARefusedDoublePutChangesNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n = 3
+		p := newPool(t, n, 8)
+		a, b, c := get(t, p), get(t, p), get(t, p)
+		put(t, p, a)
+		if err := p.Put(a); !errors.Is(err, ErrReturned) {
+			t.Fatalf("a second Put of the same buffer returned %v, want ErrReturned", err)
+		}
+		if out := p.Out(); out != n-1 {
+			t.Fatalf("Out() = %d after a refused second Put with %d buffers still out, want %d: a refused Put must leave the pool as it was", out, n-1, n-1)
+		}
+		first := get(t, p)
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		second, err := p.Get(ctx) // must wait: every buffer is out again
+		if err == nil {
+			switch {
+			case &second[0] == &first[0]:
+				t.Fatalf("after a refused second Put, two Gets returned the same buffer: the refused Put still put it back in the pool, so it now has two owners; refuse before touching the free list")
+			case &second[0] == &b[0] || &second[0] == &c[0]:
+				t.Fatalf("after a refused second Put, Get returned a buffer that was already out")
+			default:
+				t.Fatalf("with all %d buffers out, Get returned another buffer: the pool has grown", n)
+			}
+		}
+	})
+}
+
+// TestNeverHandsABufferToTwoOwners runs owners on real threads, not in a
+// bubble, so that Get and Put really overlap: bookkeeping done in two
+// steps, such as putting a buffer back on the free list before marking it
+// returned, is seen half-done by another owner. Each owner writes its tag
+// over the whole buffer, yields, and checks the tag is intact before
+// giving it back; every Put of a buffer just taken must succeed. This is a
+// stress test, so a mistake is caught with a high probability on each run
+// rather than every time.
+func TestNeverHandsABufferToTwoOwners(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
+	const n, size, owners, rounds = 2, 64, 8, 2000
+	p := newPool(t, n, size)
+	// A refused Put loses a buffer for good; cancelling then stops the
+	// owners still waiting in Get, rather than leave them waiting for ever.
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		problems []string
+	)
+	report := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		problems = append(problems, fmt.Sprintf(format, args...))
+		cancel()
+	}
+	var wg sync.WaitGroup
+	for o := range owners {
+		wg.Go(func() {
+			tag := byte(o + 1)
+			for range rounds {
+				buf, err := p.Get(ctx)
+				if err != nil {
+					return // cancelled after a problem
+				}
+				for i := range buf {
+					buf[i] = tag
+				}
+				runtime.Gosched()
+				for i := range buf {
+					if buf[i] != tag {
+						report("a buffer was handed to two owners at once: owner %d found owner %d's tag in the buffer it held; the pool's record of which buffers are out must change in one step with the free list (under one lock)", tag, buf[i])
+						return
+					}
+				}
+				if err := p.Put(buf); err != nil {
+					report("Put of a buffer its owner had just taken with Get returned %q with %d goroutines sharing the pool: a buffer must be marked returned before it goes back on the free list (where another Get can take it at once), both in one step under the lock", err, owners)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if len(problems) > 0 {
+		t.Fatalf("%s", problems[0])
+	}
+	if out := p.Out(); out != 0 {
+		t.Fatalf("Out() = %d after every buffer was given back, want 0", out)
 	}
 }
 
