@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -32,6 +33,9 @@ type Options struct {
 	// Count above 1 the test gets Count times as long.
 	Timeout time.Duration
 	Go      string // the go command; "go" if empty
+
+	// Only, if set, grades only the hidden tests it names.
+	Only []string
 
 	// OnTest, if set, is called with each test's verdict as soon as it
 	// has one, in order.
@@ -118,6 +122,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 
 	var res Result
 	for _, name := range names {
+		if o.Only != nil && !slices.Contains(o.Only, name) {
+			continue
+		}
 		r, err := o.runTest(ctx, bin, name)
 		if err != nil {
 			return Result{}, err

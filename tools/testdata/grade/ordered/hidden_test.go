@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -234,7 +235,7 @@ func drain(t *testing.T, out <-chan []byte) [][]byte {
 	case got := <-done:
 		return got
 	case <-time.After(24 * time.Hour):
-		t.Fatalf("the output channel was never closed: close it once the input is closed and every result is sent, or once ctx is done")
+		t.Fatalf("the output channel was never closed%s: close it once the input is closed and every result is sent, or once ctx is done", whereStuck())
 		return nil
 	}
 }
@@ -323,6 +324,43 @@ func goroutinesOfMap() int {
 	}
 	return count
 }
+
+// whereStuck says where this package's goroutines are blocked, from a dump
+// of every goroutine: ", in chan send at ordered.go:40", for up to
+// three places; "" if there are none.
+func whereStuck() string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var places []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		state := goroutineState.FindStringSubmatch(g)
+		var at []string
+		for _, m := range codeLine.FindAllStringSubmatch(g, -1) {
+			if !strings.HasSuffix(m[1], "_test.go") {
+				at = m
+				break
+			}
+		}
+		if state == nil || at == nil {
+			continue
+		}
+		place := fmt.Sprintf("%s at %s:%s", strings.TrimSuffix(state[1], " (durable)"), at[1], at[2])
+		if !slices.Contains(places, place) && len(places) < 3 {
+			places = append(places, place)
+		}
+	}
+	if len(places) == 0 {
+		return ""
+	}
+	return ", with your goroutines stuck in " + strings.Join(places, ", ")
+}
+
+var (
+	goroutineState = regexp.MustCompile(`^goroutine \d+ \[([^,\]]+)`)
+	// codeLine is the first line of a goroutine's stack in a file of the
+	// package under test that is not a test file.
+	codeLine = regexp.MustCompile(`/ordered/(\w+\.go):(\d+)`)
+)
 
 // sourceFile matches a file of this package in a stack trace.
 var sourceFile = regexp.MustCompile(`/ordered/(\w+)\.go:\d+`)

@@ -487,7 +487,7 @@ func whereStuck() string {
 	if len(places) == 0 {
 		return ""
 	}
-	return ", in " + strings.Join(places, ", ")
+	return ", with your goroutines stuck in " + strings.Join(places, ", ")
 }
 
 var (
