@@ -51,6 +51,13 @@ func splitLines(src string) []line {
 // after such a mistake no later block can be trusted to be what the author
 // meant.
 func findBlocks(name, src string) ([]block, *Problem) {
+	return findMarked(name, src, openPrefix, closeMarker)
+}
+
+// findMarked is findBlocks for any pair of markers: an opening one that
+// starts with open and ends with "-->", and the closing line close. A
+// block's ref is the opening marker's text between open and "-->".
+func findMarked(name, src, openPrefix, closeMarker string) ([]block, *Problem) {
 	var blocks []block
 	var open *block // the block whose closing marker is still to come
 	var inFence fence

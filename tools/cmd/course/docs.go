@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 
 	"packcourse/tools/docs"
 )
@@ -14,12 +16,19 @@ import (
 // every stale-block message so the fix is one copy and paste away.
 const docsFix = "go run ./tools/cmd/course docs"
 
-const docsUsage = `usage: go run ./tools/cmd/course docs [-check] [-root DIR] [FILES...]
+const docsUsage = `usage: go run ./tools/cmd/course docs [-check | -run] [-root DIR] [FILES...]
 
 Docs fills each <!-- code: PATH#SELECTOR --> ... <!-- /code --> block in the
 course's Markdown files with the source it quotes. With no FILES it visits
 every .md file in the repository. With -check it changes nothing, reports
-each stale or broken block and exits 1 if there is one.
+each stale or broken block and exits 1 if there is one; run blocks are
+checked for well-formed markers only, never run.
+
+With -run it refreshes only the run blocks, <!-- run: COMMAND --> ...
+<!-- /run -->: it runs each COMMAND from the repository root (sh -c) and
+pastes its output between the markers. That can take minutes; it is never
+part of -check. Options go before the colon:
+<!-- run(timeout=10m, details="Full output", fails): COMMAND -->.
 
 flags:
 `
@@ -32,6 +41,7 @@ func runDocs(args []string, stdout, stderr io.Writer) int {
 		flags.PrintDefaults()
 	}
 	check := flags.Bool("check", false, "report stale blocks and exit 1 instead of rewriting them (for CI)")
+	runBlocks := flags.Bool("run", false, "rerun the command of every run block and paste its output (slow)")
 	rootDir := flags.String("root", "", "repository root `DIR` (default: the nearest directory up from here with a go.work)")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -44,8 +54,14 @@ func runDocs(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "course docs: %v\n", err)
 		return exitFailure
 	}
-	if *check {
+	switch {
+	case *check && *runBlocks:
+		fmt.Fprintln(stderr, "course docs: -check and -run do not go together: -check runs nothing")
+		return exitUsage
+	case *check:
 		return checkDocs(root, files, stdout, stderr)
+	case *runBlocks:
+		return refreshDocs(root, files, stdout, stderr)
 	}
 	return updateDocs(root, files, stdout, stderr)
 }
@@ -78,6 +94,11 @@ func docsTargets(rootDir string, args []string) (root string, files []string, er
 
 func checkDocs(root string, files []string, stdout, stderr io.Writer) int {
 	problems, err := docs.Check(root, files)
+	if err == nil {
+		var more []docs.Problem
+		more, err = docs.CheckRunBlocks(root, files)
+		problems = append(problems, more...)
+	}
 	printProblems(stderr, problems)
 	if err != nil {
 		fmt.Fprintf(stderr, "course docs: %v\n", err)
@@ -105,6 +126,32 @@ func updateDocs(root string, files []string, stdout, stderr io.Writer) int {
 	}
 	if len(changed) == 0 {
 		fmt.Fprintf(stdout, "docs: %s up to date\n", countFiles(len(files)))
+	}
+	return exitOK
+}
+
+// refreshDocs reruns every run block's command and pastes its output,
+// saying which command it is running, since some take minutes.
+func refreshDocs(root string, files []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	started := func(file string, line int, command string) {
+		fmt.Fprintf(stdout, "%s:%d: running %s\n", file, line, command)
+	}
+	changed, problems, err := docs.Refresh(ctx, root, files, docs.ShellRunner, started)
+	for _, name := range changed {
+		fmt.Fprintf(stdout, "updated %s\n", name)
+	}
+	printProblems(stderr, problems)
+	if err != nil {
+		fmt.Fprintf(stderr, "course docs: %v\n", err)
+		return exitFailure
+	}
+	if len(problems) > 0 {
+		return exitFailure
+	}
+	if len(changed) == 0 {
+		fmt.Fprintf(stdout, "docs: every run block in %s already shows its command's output\n", countFiles(len(files)))
 	}
 	return exitOK
 }

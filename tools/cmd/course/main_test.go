@@ -26,7 +26,7 @@ func TestDispatch(t *testing.T) {
 		{name: "help", args: []string{"help"}, wantStatus: exitOK, wantStdout: "commands:\n  list "},
 		{name: "unknown command", args: []string{"frobnicate"}, wantStatus: exitUsage, wantStderr: "course: unknown command \"frobnicate\"\n\nusage:"},
 		{name: "bad docs flag", args: []string{"docs", "-nope"}, wantStatus: exitUsage, wantStderr: "flag provided but not defined: -nope"},
-		{name: "docs help", args: []string{"docs", "-h"}, wantStatus: exitOK, wantStderr: "usage: go run ./tools/cmd/course docs [-check]"},
+		{name: "docs help", args: []string{"docs", "-h"}, wantStatus: exitOK, wantStderr: "usage: go run ./tools/cmd/course docs [-check | -run]"},
 		{name: "every command listed", args: nil, wantStatus: exitOK, wantStdout: "  list     list the lessons and exercises, with your progress\n  grade    grade an exercise"},
 		{name: "grade help", args: []string{"grade", "-h"}, wantStatus: exitOK, wantStderr: "usage: go run ./tools/cmd/course grade [-v] NAME"},
 		{name: "hint help", args: []string{"hint", "-h"}, wantStatus: exitOK, wantStderr: "usage: go run ./tools/cmd/course hint [-n N] NAME"},
@@ -104,5 +104,31 @@ func writeFile(t *testing.T, root, name, text string) {
 	}
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestDocsRun(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, root, "go.work", "go 1.26\n")
+	writeFile(t, root, "README.md", "# A\n\n<!-- run: echo 3 frames waited -->\n<!-- /run -->\n")
+	docs := func(args ...string) (status int, stdout, stderr string) {
+		var out, errOut bytes.Buffer
+		status = run(append([]string{"docs", "-root", root}, args...), &out, &errOut)
+		return status, out.String(), errOut.String()
+	}
+	// -check runs nothing, so an empty run block is not its business.
+	if status, _, stderr := docs("-check"); status != exitOK {
+		t.Errorf("docs -check with an unrun block = %d, %q; want success", status, stderr)
+	}
+	status, stdout, stderr := docs("-run")
+	if status != exitOK || stdout != "README.md:3: running echo 3 frames waited\nupdated README.md\n" {
+		t.Errorf("docs -run = %d, %q, %q", status, stdout, stderr)
+	}
+	want := "# A\n\n<!-- run: echo 3 frames waited -->\n```text\n3 frames waited\n```\n<!-- /run -->\n"
+	if data, _ := os.ReadFile(filepath.Join(root, "README.md")); string(data) != want {
+		t.Errorf("README.md after docs -run:\n%s\nwant:\n%s", data, want)
+	}
+	if status, _, _ := docs("-run", "-check"); status != exitUsage {
+		t.Errorf("docs -run -check = %d, want a usage error", status)
 	}
 }
