@@ -34,7 +34,7 @@ const (
 // limit is how long a child may run before it is killed. Children finish in
 // milliseconds; the limit only guarantees that a mistake in a test cannot
 // hang the run. Nothing asserts on time.
-const limit = 2 * time.Minute
+const limit = time.Minute
 
 // Main runs a package's tests and then fails the run if any goroutine
 // leaked (goleak.VerifyTestMain). It also removes the race-enabled test
@@ -84,6 +84,45 @@ func RunRace(t *testing.T, helper string, env ...string) string {
 	return runChild(t, bin, helper, env)
 }
 
+// RunDeadlock is Run for a child that should deadlock on a mutex. The
+// runtime reports "all goroutines are asleep" only in a binary without cgo,
+// and the race detector needs cgo, so under -race the child is a copy of
+// these tests built once per run without -race and with CGO_ENABLED=0.
+func RunDeadlock(t *testing.T, helper string, env ...string) string {
+	t.Helper()
+	if !RaceEnabled {
+		return Run(t, helper, env...)
+	}
+	bin, err := plainBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runChild(t, bin, helper, env)
+}
+
+var (
+	plainOnce sync.Once
+	plainBin  string
+	plainErr  error
+)
+
+// plainBinary builds this package's tests without -race and cgo, once.
+func plainBinary() (string, error) {
+	plainOnce.Do(func() {
+		dir, err := workDir()
+		if err != nil {
+			plainErr = err
+			return
+		}
+		plainBin = filepath.Join(dir, "plain.test")
+		out, err := goCmd(".", []string{"CGO_ENABLED=0"}, "test", "-c", "-o", plainBin, ".")
+		if err != nil {
+			plainErr = fmt.Errorf("go test -c: %v: %s", err, out)
+		}
+	})
+	return plainBin, plainErr
+}
+
 func runChild(t *testing.T, bin, helper string, env []string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
@@ -114,20 +153,29 @@ func runChild(t *testing.T, bin, helper string, env []string) string {
 }
 
 var (
+	dirOnce  sync.Once
+	raceDir  string // holds what this process builds; Main removes it
+	dirErr   error
 	raceOnce sync.Once
-	raceDir  string
 	raceBin  string
 	raceErr  error
 )
 
+// workDir returns a temporary directory for this process's builds.
+func workDir() (string, error) {
+	dirOnce.Do(func() { raceDir, dirErr = os.MkdirTemp("", "antipattern-") })
+	return raceDir, dirErr
+}
+
 // raceBinary builds this package's tests with -race, once per run.
 func raceBinary() (string, error) {
 	raceOnce.Do(func() {
-		raceDir, raceErr = os.MkdirTemp("", "antipattern-race-")
-		if raceErr != nil {
+		dir, err := workDir()
+		if err != nil {
+			raceErr = err
 			return
 		}
-		raceBin = filepath.Join(raceDir, "race.test")
+		raceBin = filepath.Join(dir, "race.test")
 		out, err := Go(".", "test", "-race", "-c", "-o", raceBin, ".")
 		if err != nil {
 			raceErr = fmt.Errorf("go test -race -c: %v: %s", err, firstLine(out))
@@ -139,17 +187,24 @@ func raceBinary() (string, error) {
 // Go runs the go command in dir, off the network and with the local
 // toolchain only (a module under testdata that says go 1.21 must be built
 // by this Go with 1.21's semantics, not by a downloaded go1.21), and
-// returns its combined output. A non-zero exit is returned as the error.
+// returns its combined output. A dir under testdata is taken for a module
+// of its own, outside the workspace. A non-zero exit is returned as the error.
 func Go(dir string, args ...string) (string, error) {
+	return goCmd(dir, nil, args...)
+}
+
+func goCmd(dir string, env []string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOFLAGS=-mod=mod", "GOPROXY=off")
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOPROXY=off")
 	if strings.HasPrefix(filepath.Clean(dir), "testdata") {
-		// A module of its own: the workspace does not list it.
-		cmd.Env = append(cmd.Env, "GOWORK=off")
+		// A module of its own, which the workspace does not list and
+		// which has no go.sum: it needs only the standard library.
+		cmd.Env = append(cmd.Env, "GOWORK=off", "GOFLAGS=-mod=mod")
 	}
+	cmd.Env = append(cmd.Env, env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -157,6 +212,62 @@ func Go(dir string, args ...string) (string, error) {
 		err = fmt.Errorf("go %s: killed after %v", strings.Join(args, " "), limit)
 	}
 	return out.String(), err
+}
+
+var (
+	onceMu  sync.Mutex
+	results = map[string]*onceResult{}
+)
+
+type onceResult struct {
+	once sync.Once
+	out  string
+	err  error
+}
+
+// GoOnce is Go, run once per test process for each dir and arguments: with
+// -count=20 the module under testdata is built or vetted once and the
+// twenty runs assert on the same output. Its source does not change during
+// a run, so neither would the output.
+func GoOnce(dir string, args ...string) (string, error) {
+	key := dir + "\x00" + strings.Join(args, "\x00")
+	onceMu.Lock()
+	r := results[key]
+	if r == nil {
+		r = &onceResult{}
+		results[key] = r
+	}
+	onceMu.Unlock()
+	r.once.Do(func() { r.out, r.err = Go(dir, args...) })
+	return r.out, r.err
+}
+
+// Build builds the main package of the module in dir (under testdata) once
+// per test process and returns the path of the program.
+func Build(t *testing.T, dir string) string {
+	t.Helper()
+	tmp, err := workDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(tmp, strings.ReplaceAll(filepath.Clean(dir), string(filepath.Separator), "_"))
+	if out, err := GoOnce(dir, "build", "-o", bin, "."); err != nil {
+		t.Fatalf("go build in %s: %v\n%s", dir, err, out)
+	}
+	return bin
+}
+
+// Exec runs a program built by Build and returns its combined output and
+// how it exited.
+func Exec(t *testing.T, bin string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin).CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("%s ran longer than %v and was killed", bin, limit)
+	}
+	return string(out), err
 }
 
 func firstLine(s string) string {

@@ -1,0 +1,61 @@
+package waitinloop
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+	"testing/synctest"
+
+	"packcourse/antipatterns/internal/pipeline"
+	"packcourse/antipatterns/internal/proof"
+)
+
+func TestMain(m *testing.M) { proof.Main(m) }
+
+const chunkSize = 1024
+
+// pack runs a pack in a synctest bubble, where a channel send and
+// WaitGroup.Wait block durably, so a deadlock is reported, not waited out.
+func pack(t *testing.T, packer func([]pipeline.Chunk) []pipeline.Frame) []byte {
+	data := pipeline.Input(4*chunkSize, 6)
+	var out []byte
+	synctest.Test(t, func(t *testing.T) {
+		for _, f := range packer(pipeline.Split(data, chunkSize)) {
+			out = append(out, f.Encode()...)
+		}
+	})
+	if !bytes.Equal(out, pipeline.Pack(data, chunkSize)) {
+		t.Fatal("output differs from the sequential reference")
+	}
+	return out
+}
+
+// TestHelperBroken runs in a child: a deadlocked bubble panics.
+func TestHelperBroken(t *testing.T) { proof.Child(t); pack(t, PackBroken) }
+
+func TestBrokenDeadlocks(t *testing.T) {
+	out := proof.Run(t, "TestHelperBroken")
+	proof.Contains(t, out, "deadlock: all goroutines in bubble are blocked", "sync.WaitGroup.Wait", "PackBroken")
+}
+
+func TestFixedCompletes(t *testing.T) { pack(t, PackFixed) }
+
+func TestShowBroken(t *testing.T) {
+	proof.Show(t, "broken: Wait inside the loop")
+	proof.Print(proof.Run(t, "TestHelperBroken"))
+}
+
+func TestShowFixed(t *testing.T) {
+	proof.Show(t, "fixed: Wait after the loop")
+	fmt.Printf("packed %d bytes, identical to the sequential reference\n", len(pack(t, PackFixed)))
+}
+
+// With one chunk the broken version works, which is how the bug shipped.
+func TestBrokenWorksWithOneChunk(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := pipeline.Chunk{Index: 0, Data: []byte("one chunk")}
+		if got := PackBroken([]pipeline.Chunk{c}); !bytes.Equal(got[0].Body, pipeline.Compress(c).Body) {
+			t.Fatal("one chunk packed wrong")
+		}
+	})
+}
