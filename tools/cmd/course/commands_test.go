@@ -147,8 +147,8 @@ func TestHintsComeOneAtATime(t *testing.T) {
 		t.Errorf("hints_shown = %d, want 2", p.HintsShown)
 	}
 	fresh := miniCourse(t)
-	if status, _, stderr := runCourse(t, fresh, "hint", "-n", "2", "ordered"); status != exitFailure || !strings.Contains(stderr, "you have seen hints 1 to 0") {
-		t.Errorf("hint -n 2 before any hint = %d, %q; want a refusal", status, stderr)
+	if status, _, stderr := runCourse(t, fresh, "hint", "-n", "1", "ordered"); status != exitFailure || !strings.Contains(stderr, "you have not seen any hint for ordered yet") || strings.Contains(stderr, "1 to 0") {
+		t.Errorf("hint -n 1 before any hint = %d, %q; want a refusal that says no hint has been seen", status, stderr)
 	}
 }
 
@@ -271,4 +271,99 @@ func TestBenchWrite(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(svg, []byte("<svg ")) {
 		t.Errorf("docs/bench.svg = %.40q, %v; want an SVG", svg, err)
 	}
+}
+
+func TestDiffStatAndCode(t *testing.T) {
+	root := miniCourse(t)
+	writeFile(t, root, "lessons/02-bounded-fanout/engine/a_test.go", "package engine\n\n// old test\n")
+	writeFile(t, root, "lessons/03-channel-pipeline/engine/a_test.go", "package engine\n\n// new test\n")
+	writeFile(t, root, "lessons/03-channel-pipeline/engine/notes.txt", "not code\n")
+	// Only the indentation of this file changes: --code ignores it, with git.
+	writeFile(t, root, "lessons/02-bounded-fanout/engine/spaces.go", "package engine\n\nvar x = 1\n")
+	writeFile(t, root, "lessons/03-channel-pipeline/engine/spaces.go", "package engine\n\nvar  x =  1\n")
+
+	check := func(name string, withGit bool) {
+		status, stdout, stderr := runCourse(t, root, "diff", "--code", "02", "03")
+		if status != exitOK || !strings.Contains(stdout, "engine.go") || strings.Contains(stdout, "a_test.go") || strings.Contains(stdout, "notes.txt") {
+			t.Errorf("%s: diff --code = %d, %q, %q; want engine.go only", name, status, stdout, stderr)
+		}
+		if withGit && strings.Contains(stdout, "spaces.go") {
+			t.Errorf("%s: diff --code shows a change of whitespace alone:\n%s", name, stdout)
+		}
+		status, stdout, _ = runCourse(t, root, "diff", "--stat", "02", "03")
+		if status != exitOK || !strings.Contains(stdout, "a_test.go") || !strings.Contains(stdout, "engine.go") || strings.Contains(stdout, "@@") {
+			t.Errorf("%s: diff --stat = %d, %q; want a line per file and no hunks", name, status, stdout)
+		}
+	}
+	if _, err := exec.LookPath("git"); err == nil {
+		check("git", true)
+	}
+	saved := gitPath
+	defer func() { gitPath = saved }()
+	gitPath = func() (string, error) { return "", errors.New("no git here") }
+	check("built-in", false)
+	_, stdout, _ := runCourse(t, root, "diff", "--stat", "02", "03")
+	if want := " lessons/03-channel-pipeline/engine/engine.go | 2 +1 -1\n"; !strings.Contains(stdout, want) {
+		t.Errorf("built-in diff --stat = %q, want it to contain %q", stdout, want)
+	}
+}
+
+func TestReset(t *testing.T) {
+	git, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("reset needs git")
+	}
+	root := miniCourse(t)
+	writeFile(t, root, "lessons/notes.md", "mine\n")
+	for _, args := range [][]string{
+		{"init", "-q"}, {"add", "."},
+		{"-c", "user.name=x", "-c", "user.email=x@x", "commit", "-q", "-m", "course"},
+	} {
+		if out, err := exec.Command(git, append([]string{"-C", root}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v: %s", args, err, out)
+		}
+	}
+	stub := "package ordered\n\n// Double returns 2*x.\nfunc Double(x int) int { return x } // TODO\n"
+	mine := "package ordered\n\nfunc Double(x int) int { return 2 * x }\n"
+	writeFile(t, root, "exercises/ordered/ordered.go", mine)
+	writeFile(t, root, "exercises/ordered/extra.go", "package ordered\n")
+	writeFile(t, root, "lessons/notes.md", "changed outside the exercise\n")
+
+	saved := stdin
+	defer func() { stdin = saved }()
+	stdin = strings.NewReader("n\n")
+	status, stdout, _ := runCourse(t, root, "reset", "ordered")
+	if status != exitOK || !strings.Contains(stdout, "exercises/ordered/ordered.go") || !strings.Contains(stdout, "Nothing changed.") {
+		t.Errorf("reset answered no = %d, %q", status, stdout)
+	}
+	if got := readText(t, root, "exercises/ordered/ordered.go"); got != mine {
+		t.Errorf("reset answered no changed ordered.go to %q", got)
+	}
+
+	stdin = strings.NewReader("y\n")
+	status, stdout, stderr := runCourse(t, root, "reset", "ordered")
+	if status != exitOK || !strings.Contains(stdout, "is back to the stub") || !strings.Contains(stdout, "left alone (not part of the exercise): exercises/ordered/extra.go") {
+		t.Errorf("reset answered yes = %d, %q, %q", status, stdout, stderr)
+	}
+	if got := readText(t, root, "exercises/ordered/ordered.go"); got != stub {
+		t.Errorf("after reset ordered.go = %q, want the stub", got)
+	}
+	if got := readText(t, root, "lessons/notes.md"); got != "changed outside the exercise\n" {
+		t.Errorf("reset touched a file outside the exercise: lessons/notes.md = %q", got)
+	}
+	if got := readText(t, root, "exercises/ordered/extra.go"); got != "package ordered\n" {
+		t.Errorf("reset touched a file the learner added: %q", got)
+	}
+	if status, stdout, _ := runCourse(t, root, "reset", "-y", "ordered"); status != exitOK || !strings.Contains(stdout, "already as the course ships it") {
+		t.Errorf("reset of a clean exercise = %d, %q", status, stdout)
+	}
+}
+
+func readText(t *testing.T, root, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }

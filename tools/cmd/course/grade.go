@@ -24,6 +24,15 @@ reference answer in solutions/ must pass its hidden tests, three times over,
 each untouched stub in exercises/ must fail them, and each known-wrong answer
 in tools/testdata/grade/NAME/wrong/ must fail the tests it names. It does not
 touch your progress.
+
+Each hidden test runs on its own with a timeout of a few seconds: a test
+that hangs is stopped, and the report says which operation (a channel
+send, a lock...) at which file:line of your code each stuck goroutine
+waits in.
+
+The exercise packages have no tests of their own, on purpose: their tests
+are these hidden ones, so go test on exercises/ prints "[no tests to run]"
+for each of them. Grade them with this command instead.
 `
 
 // raceDetector says whether tests can run with -race on this machine. A
@@ -88,11 +97,7 @@ func gradeExercise(ctx context.Context, root string, ex course.Exercise, verbose
 		return failf(stderr, "grade", "%v", err)
 	}
 	p := state.Of(ex.Name)
-	p.Passed, p.Total, p.GradedAt = res.PassedCount(), len(res.Tests), time.Now().UTC()
-	p.Status = course.Failing
-	if res.AllPassed() {
-		p.Status = course.Passed
-	}
+	p.Record(res.PassedCount(), len(res.Tests), time.Now().UTC())
 	if err := state.Save(root); err != nil {
 		return failf(stderr, "grade", "%v", err)
 	}

@@ -33,7 +33,7 @@ func runHint(args []string, stdout, stderr io.Writer) int {
 
 	if *n != 0 {
 		if *n < 1 || *n > p.HintsShown {
-			return failf(stderr, "hint", "you have seen hints 1 to %d of %s; ask for the next one without -n", p.HintsShown, ex.Name)
+			return failf(stderr, "hint", "%s", seenHints(ex, p.HintsShown, *n))
 		}
 		writeHint(stdout, ex, hints, *n)
 		return exitOK
@@ -57,4 +57,16 @@ func writeHint(w io.Writer, ex course.Exercise, hints []course.Hint, n int) {
 	if n < len(hints) {
 		fmt.Fprintf(w, "\nNext hint: go run ./tools/cmd/course hint %s\n", ex.Name)
 	}
+}
+
+// seenHints explains why hint n cannot be shown again: only hints already
+// seen can be, and -n never skips ahead.
+func seenHints(ex course.Exercise, shown, n int) string {
+	switch {
+	case shown == 0:
+		return fmt.Sprintf("you have not seen any hint for %s yet, so there is none to show again; see the first with: go run ./tools/cmd/course hint %s", ex.Name, ex.Name)
+	case shown == 1:
+		return fmt.Sprintf("you have seen hint 1 of %s only; -n %d shows a hint again, and the next one comes without -n", ex.Name, n)
+	}
+	return fmt.Sprintf("you have seen hints 1 to %d of %s; -n %d shows a hint again, and the next one comes without -n", shown, ex.Name, n)
 }

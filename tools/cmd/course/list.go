@@ -68,14 +68,18 @@ func writeList(w io.Writer, lessons []course.Lesson, exercises []course.Exercise
 
 func writeExercises(w io.Writer, exercises []course.Exercise, state *course.State) {
 	for _, e := range exercises {
-		fmt.Fprintf(w, "        exercise %-12s %-18s %s\n", e.Name, progress(state, e.Name), e.Summary)
+		fmt.Fprintf(w, "        exercise %-12s %-25s %s\n", e.Name, progress(state, e.Name), e.Summary)
 	}
 }
 
 // progress is an exercise's status as the listing shows it.
 func progress(state *course.State, name string) string {
 	status := state.StatusOf(name)
-	if p := state.Exercises[name]; status == course.Failing && p.Total > 0 {
+	p := state.Exercises[name]
+	if status == course.Failing && p.Total > 0 {
+		if p.BestPassed > p.Passed {
+			return fmt.Sprintf("failing (%d/%d, best %d)", p.Passed, p.Total, p.BestPassed)
+		}
 		return fmt.Sprintf("failing (%d/%d)", p.Passed, p.Total)
 	}
 	return string(status)

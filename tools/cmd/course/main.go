@@ -35,6 +35,7 @@ var commands = []command{
 	{"grade", "grade an exercise with its hidden tests; --check grades the course itself", runGrade},
 	{"hint", "show an exercise's next hint", runHint},
 	{"watch", "grade an exercise again whenever one of its files changes", runWatch},
+	{"reset", "put an exercise back as it was before you started (asks first)", runReset},
 	{"diff", "show what changed in the engine between two lessons", runDiff},
 	{"bench", "benchmark every lesson's engine; -write records the table in CURRICULUM.md", runBench},
 	{"docs", "fill Markdown code blocks from the source they quote; -check reports stale ones", runDocs},

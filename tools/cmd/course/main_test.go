@@ -31,7 +31,7 @@ func TestDispatch(t *testing.T) {
 		{name: "grade help", args: []string{"grade", "-h"}, wantStatus: exitOK, wantStderr: "usage: go run ./tools/cmd/course grade [-v] NAME"},
 		{name: "hint help", args: []string{"hint", "-h"}, wantStatus: exitOK, wantStderr: "usage: go run ./tools/cmd/course hint [-n N] NAME"},
 		{name: "watch help", args: []string{"watch", "-h"}, wantStatus: exitOK, wantStderr: "usage: go run ./tools/cmd/course watch NAME"},
-		{name: "diff help", args: []string{"diff", "-h"}, wantStatus: exitOK, wantStderr: "usage: go run ./tools/cmd/course diff A B"},
+		{name: "diff help", args: []string{"diff", "-h"}, wantStatus: exitOK, wantStderr: "usage: go run ./tools/cmd/course diff [--stat] [--code] A B"},
 		{name: "bench help", args: []string{"bench", "-h"}, wantStatus: exitOK, wantStderr: "usage: go run ./tools/cmd/course bench"},
 		{name: "list takes no arguments", args: []string{"list", "x"}, wantStatus: exitUsage, wantStderr: "course list: list takes no arguments"},
 		{name: "watch needs a name", args: []string{"watch"}, wantStatus: exitUsage, wantStderr: "course watch: name one exercise"},

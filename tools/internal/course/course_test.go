@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -151,5 +152,19 @@ func TestCheckLayoutFindsStrays(t *testing.T) {
 		if !strings.Contains(problems, want) {
 			t.Errorf("CheckLayout did not report %q; it said:\n%s", want, problems)
 		}
+	}
+}
+
+func TestProgressKeepsTheBestAndTheLast(t *testing.T) {
+	var p Progress
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p.Record(5, 7, t0)
+	p.Record(7, 7, t0.Add(time.Hour))
+	p.Record(3, 7, t0.Add(2*time.Hour))
+	if p.Passed != 3 || p.Status != Failing || !p.GradedAt.Equal(t0.Add(2*time.Hour)) {
+		t.Errorf("last grade = %d/%d %s at %v, want 3/7 failing at the third grade", p.Passed, p.Total, p.Status, p.GradedAt)
+	}
+	if p.BestPassed != 7 || !p.BestAt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("best = %d at %v, want 7 at the second grade", p.BestPassed, p.BestAt)
 	}
 }

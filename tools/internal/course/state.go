@@ -31,6 +31,24 @@ type Progress struct {
 	Total      int       `json:"total"`       // behaviours graded
 	HintsShown int       `json:"hints_shown"` // how many hints have been shown, in order
 	GradedAt   time.Time `json:"graded_at,omitzero"`
+
+	// The best grade so far: a later, worse grade (a refactoring that
+	// broke something) does not hide how far the learner once got.
+	BestPassed int       `json:"best_passed"`
+	BestAt     time.Time `json:"best_at,omitzero"`
+}
+
+// Record stores a grade: passed of total behaviours, at the time at. It is
+// the last grade from now on, and the best too if it passes more.
+func (p *Progress) Record(passed, total int, at time.Time) {
+	p.Passed, p.Total, p.GradedAt = passed, total, at
+	p.Status = Failing
+	if total > 0 && passed == total {
+		p.Status = Passed
+	}
+	if passed > p.BestPassed || p.BestAt.IsZero() {
+		p.BestPassed, p.BestAt = passed, at
+	}
 }
 
 // State is the learner's progress through every exercise.
