@@ -23,22 +23,22 @@ func TestHelperBroken(t *testing.T) { proof.Child(t); use((*Writer).PendingBroke
 func TestHelperFixed(t *testing.T)  { proof.Child(t); use((*Writer).PendingFixed) }
 
 func TestBrokenDeadlocks(t *testing.T) {
-	out := proof.RunDeadlock(t, "TestHelperBroken")
+	out := proof.RunPlain(t, "TestHelperBroken")
 	proof.Contains(t, out, "fatal error: all goroutines are asleep - deadlock!", "(*Writer).Add")
 }
 
 func TestFixedCompletes(t *testing.T) {
-	out := proof.RunDeadlock(t, "TestHelperFixed")
+	out := proof.RunPlain(t, "TestHelperFixed")
 	proof.Contains(t, out, "--- PASS: TestHelperFixed")
 	proof.Lacks(t, out, "deadlock")
 }
 
 func TestShowBroken(t *testing.T) {
 	proof.Show(t, "broken: an early return keeps the lock")
-	proof.Print(proof.RunDeadlock(t, "TestHelperBroken"))
+	proof.Print(proof.RunPlain(t, "TestHelperBroken"))
 }
 
 func TestShowFixed(t *testing.T) {
 	proof.Show(t, "fixed: the Unlock is deferred")
-	proof.Print(proof.RunDeadlock(t, "TestHelperFixed"))
+	proof.Print(proof.RunPlain(t, "TestHelperFixed"))
 }

@@ -32,22 +32,22 @@ func TestHelperBroken(t *testing.T) { proof.Child(t); use((*Writer).WriteBroken)
 func TestHelperFixed(t *testing.T)  { proof.Child(t); use((*Writer).WriteFixed) }
 
 func TestBrokenDeadlocks(t *testing.T) {
-	out := proof.RunDeadlock(t, "TestHelperBroken")
+	out := proof.RunPlain(t, "TestHelperBroken")
 	proof.Contains(t, out, "fatal error: all goroutines are asleep - deadlock!", "[chan send]", "(*Writer).Stats")
 }
 
 func TestFixedCompletes(t *testing.T) {
-	out := proof.RunDeadlock(t, "TestHelperFixed")
+	out := proof.RunPlain(t, "TestHelperFixed")
 	proof.Contains(t, out, "--- PASS: TestHelperFixed")
 	proof.Lacks(t, out, "deadlock")
 }
 
 func TestShowBroken(t *testing.T) {
 	proof.Show(t, "broken: the event is sent with the lock held")
-	proof.Print(proof.RunDeadlock(t, "TestHelperBroken"))
+	proof.Print(proof.RunPlain(t, "TestHelperBroken"))
 }
 
 func TestShowFixed(t *testing.T) {
 	proof.Show(t, "fixed: unlock, then send")
-	proof.Print(proof.RunDeadlock(t, "TestHelperFixed"))
+	proof.Print(proof.RunPlain(t, "TestHelperFixed"))
 }

@@ -41,22 +41,22 @@ func TestHelperBroken(t *testing.T) { proof.Child(t); use((*Index).OffsetBroken)
 func TestHelperFixed(t *testing.T)  { proof.Child(t); use((*Index).OffsetFixed) }
 
 func TestBrokenDeadlocks(t *testing.T) {
-	out := proof.RunDeadlock(t, "TestHelperBroken")
+	out := proof.RunPlain(t, "TestHelperBroken")
 	proof.Contains(t, out, "fatal error: all goroutines are asleep - deadlock!", "sync.RWMutex.RLock", "sync.RWMutex.Lock")
 }
 
 func TestFixedCompletes(t *testing.T) {
-	out := proof.RunDeadlock(t, "TestHelperFixed")
+	out := proof.RunPlain(t, "TestHelperFixed")
 	proof.Contains(t, out, "--- PASS: TestHelperFixed")
 	proof.Lacks(t, out, "deadlock")
 }
 
 func TestShowBroken(t *testing.T) {
 	proof.Show(t, "broken: a second read lock while a writer waits")
-	proof.Print(proof.RunDeadlock(t, "TestHelperBroken"))
+	proof.Print(proof.RunPlain(t, "TestHelperBroken"))
 }
 
 func TestShowFixed(t *testing.T) {
 	proof.Show(t, "fixed: one read lock per lookup")
-	proof.Print(proof.RunDeadlock(t, "TestHelperFixed"))
+	proof.Print(proof.RunPlain(t, "TestHelperFixed"))
 }

@@ -84,11 +84,13 @@ func RunRace(t *testing.T, helper string, env ...string) string {
 	return runChild(t, bin, helper, env)
 }
 
-// RunDeadlock is Run for a child that should deadlock on a mutex. The
-// runtime reports "all goroutines are asleep" only in a binary without cgo,
-// and the race detector needs cgo, so under -race the child is a copy of
-// these tests built once per run without -race and with CGO_ENABLED=0.
-func RunDeadlock(t *testing.T, helper string, env ...string) string {
+// RunPlain is Run for a child that must not have the race detector: one
+// that should deadlock on a mutex (the runtime reports "all goroutines are
+// asleep" only in a binary without cgo, and the race detector needs cgo),
+// or one whose map-write check must run at full speed. Under -race the
+// child is a copy of these tests built once per run without -race and
+// with CGO_ENABLED=0.
+func RunPlain(t *testing.T, helper string, env ...string) string {
 	t.Helper()
 	if !RaceEnabled {
 		return Run(t, helper, env...)

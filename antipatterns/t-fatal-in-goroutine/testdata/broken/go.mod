@@ -1,0 +1,3 @@
+module example.com/fatalbroken
+
+go 1.26.0

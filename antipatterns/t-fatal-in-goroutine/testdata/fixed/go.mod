@@ -1,0 +1,3 @@
+module example.com/fatalfixed
+
+go 1.26.0
