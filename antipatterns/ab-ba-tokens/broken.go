@@ -1,7 +1,7 @@
-// Package ababa shows an AB-BA deadlock: two goroutines take the same two
-// resources in opposite orders, and each ends up holding the one the other
-// waits for. Here the resources are the governor's CPU and I/O tokens
-// (x/sync semaphores, as in lesson 06).
+// Package ababa shows an AB-BA deadlock on the CPU and I/O tokens: two
+// goroutines take the same two resources in opposite orders, and each ends
+// up holding the one the other waits for. Here the resources are the
+// governor's CPU and I/O tokens (x/sync semaphores, as in lesson 06).
 //
 // Modelled on cockroachdb/cockroach#10214: one path locked coalescedMu and
 // then raftMu, another raftMu and then coalescedMu. The fix there, as here,

@@ -1,7 +1,8 @@
-// Package addingoroutine shows WaitGroup misuse that does not block but
-// returns too early: Add is called inside the goroutine, after work that
-// takes time, so Wait can see a zero counter and return before the
-// goroutines have even counted themselves. Frames go missing.
+// Package addingoroutine shows WaitGroup.Add inside the goroutine: misuse
+// that does not block but returns too early: Add is called inside the
+// goroutine, after work that takes time, so Wait can see a zero counter and
+// return before the goroutines have even counted themselves. Frames go
+// missing.
 //
 // Modelled on cockroachdb/cockroach#4407: Stopper.Stop's Wait raced with
 // the Add of a task starting at the same moment, which the race detector

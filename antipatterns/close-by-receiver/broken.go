@@ -1,7 +1,7 @@
-// Package closebyreceiver shows channel misuse: the receiving side closes
-// a channel to say "stop", while the sending side is still sending on it.
-// A send on a closed channel panics, and the panic, in the sender's
-// goroutine, ends the process.
+// Package closebyreceiver shows channel misuse, closing on the wrong side:
+// the receiving side closes a channel to say "stop", while the sending side
+// is still sending on it. A send on a closed channel panics, and the panic,
+// in the sender's goroutine, ends the process.
 //
 // Modelled on grpc/grpc-go#1687: serverHandlerTransport's writes could
 // send on a channel that another path had already closed, and the server

@@ -1,8 +1,8 @@
-// Package closureshared shows the anonymous-function race: a closure run
-// by many goroutines assigns a variable declared outside it, so every
-// goroutine writes the same variable. Go 1.22's per-iteration loop
-// variables fixed the classic case (see loop-variable-capture); this one
-// they do not touch.
+// Package closureshared shows a goroutine closure writing a shared
+// variable: a closure run by many goroutines assigns a variable declared
+// outside it, so every goroutine writes the same variable. Go 1.22's
+// per-iteration loop variables fixed the classic case (see
+// loop-variable-capture); this one they do not touch.
 //
 // Modelled on kubernetes/kubernetes#70892: the function passed to
 // ParallelizeUntil wrote a variable of the enclosing function from every

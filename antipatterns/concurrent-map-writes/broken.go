@@ -1,7 +1,7 @@
-// Package concurrentmap shows a data race on a map: workers record frame
-// sizes in one map with no lock. Go's maps check for it, best effort, and
-// stop the process with "fatal error: concurrent map writes", which no
-// recover can catch.
+// Package concurrentmap shows a data race on a map, fatal at run time:
+// workers record frame sizes in one map with no lock. Go's maps check for
+// it, best effort, and stop the process with "fatal error: concurrent map
+// writes", which no recover can catch.
 //
 // Modelled on filecoin-project/lassie#339: a crash with "fatal error:
 // concurrent map writes" because the lock around a map was taken for reads

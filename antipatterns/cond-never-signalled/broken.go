@@ -1,6 +1,6 @@
-// Package condnever shows a communication deadlock on a condition
-// variable: a goroutine waits for a condition that an error path makes
-// impossible, and nothing wakes it to notice.
+// Package condnever shows a communication deadlock on a condition variable:
+// a goroutine waits for a condition that an error path makes impossible,
+// and nothing wakes it to notice.
 //
 // Modelled on moby/moby#30408: a plugin's waitActive looped on
 // activateWait.Wait() until the plugin was activated, and when activation

@@ -1,6 +1,6 @@
-// Package doublelocking shows a resource deadlock of the simplest kind: a
-// method returns on one path with its mutex still locked, and the next
-// Lock on that mutex, from any goroutine, waits for ever.
+// Package doublelocking shows double locking, a lock never released: a
+// method returns on one path with its mutex still locked, and the next Lock
+// on that mutex, from any goroutine, waits for ever.
 //
 // Modelled on moby/moby#17176: devicemapper's nrDeletedDevices took
 // devices.Lock() and did not drop it when there were no deleted devices,

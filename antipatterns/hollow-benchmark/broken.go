@@ -1,7 +1,7 @@
 // Package hollowbenchmark shows the headline benchmark the course's origin
-// program shipped: it read the input, applied a trivial transform and
-// wrote it out, and never ran the real pipeline. Its throughput was that of
-// a memory copy, and it could not have caught a slowdown in compression,
+// program shipped: it read the input, applied a trivial transform and wrote
+// it out, and never ran the real pipeline. Its throughput was that of a
+// memory copy, and it could not have caught a slowdown in compression,
 // hashing or the writer.
 package hollowbenchmark
 

@@ -1,6 +1,7 @@
-// Package orderviolation shows an order violation: one goroutine uses a
-// result before the goroutine producing it has finished, because the code
-// waits for the producer after using the result rather than before.
+// Package orderviolation shows an order violation, reading before waiting:
+// one goroutine uses a result before the goroutine producing it has
+// finished, because the code waits for the producer after using the result
+// rather than before.
 //
 // Modelled on moby/moby#18412: RunCommandWithOutputForDuration read the
 // command's output buffer while the goroutine copying the output into it

@@ -1,7 +1,8 @@
-// Package rwr shows the RWR deadlock: a goroutine holding a read lock asks
-// for a second one while a writer waits. sync.RWMutex makes a new reader
-// wait behind a waiting writer (so writers are not starved), the writer
-// waits for the first read lock, and the first read lock is never released.
+// Package rwr shows the RWR deadlock, a read lock taken twice: a goroutine
+// holding a read lock asks for a second one while a writer waits.
+// sync.RWMutex makes a new reader wait behind a waiting writer (so writers
+// are not starved), the writer waits for the first read lock, and the first
+// read lock is never released.
 //
 // Modelled on kubernetes/kubernetes#58107: goroutines held
 // rq.workerLock.RLock() while they waited, a periodic Lock() queued behind

@@ -1,6 +1,6 @@
-// Package sharedcounter shows the plainest data race: workers add to one
-// int without synchronisation. Additions are lost, and the race detector
-// reports it on the first run that executes two of them.
+// Package sharedcounter shows the plainest data race, an unguarded counter:
+// workers add to one int without synchronisation. Additions are lost, and
+// the race detector reports it on the first run that executes two of them.
 //
 // Modelled on kubernetes/kubernetes#77796: the watch cache's dispatching
 // flag was written and read by two goroutines with no lock between them.

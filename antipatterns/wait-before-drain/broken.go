@@ -1,7 +1,6 @@
 // Package waitbeforedrain shows a mixed deadlock of a channel and a
-// WaitGroup: the goroutine that should receive the results first waits
-// for the senders to finish, and they cannot finish until someone
-// receives.
+// WaitGroup: the goroutine that should receive the results first waits for
+// the senders to finish, and they cannot finish until someone receives.
 //
 // Modelled on cockroachdb/cockroach#1055: Stopper.Stop waited on a
 // WaitGroup for tasks that were themselves blocked, so neither side ever

@@ -1,6 +1,6 @@
-// Package waitinloop shows WaitGroup misuse that deadlocks: Add counts
-// every goroutine up front, and Wait sits inside the loop, so the first
-// Wait waits for goroutines the loop has not started yet.
+// Package waitinloop shows WaitGroup misuse that deadlocks, Wait in the
+// loop: Add counts every goroutine up front, and Wait sits inside the loop,
+// so the first Wait waits for goroutines the loop has not started yet.
 //
 // Modelled on moby/moby#25384: the plugin manager added len(pm.plugins)
 // to a WaitGroup and called group.Wait() inside the loop that started

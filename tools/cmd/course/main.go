@@ -39,6 +39,7 @@ var commands = []command{
 	{"diff", "show what changed in the engine between two lessons", runDiff},
 	{"bench", "benchmark every lesson's engine; -write records the table in CURRICULUM.md", runBench},
 	{"docs", "fill Markdown code blocks from the source they quote; -check reports stale ones", runDocs},
+	{"antipattern", "run an antipattern's broken version, then its fixed twin; no name lists them", runAntipattern},
 }
 
 func main() {
