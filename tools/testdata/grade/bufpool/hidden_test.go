@@ -373,7 +373,16 @@ func TestARefusedDoublePutChangesNothing(t *testing.T) {
 // rather than every time.
 func TestNeverHandsABufferToTwoOwners(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
-	const n, size, owners, rounds = 2, 64, 8, 2000
+	// One buffer: every Put hands it straight to a waiting Get. Two: Gets
+	// and Puts of different buffers overlap as well.
+	for _, n := range []int{1, 2} {
+		t.Run(fmt.Sprintf("n=%d", n), func(t *testing.T) { shareBetweenOwners(t, n) })
+	}
+}
+
+// shareBetweenOwners is TestNeverHandsABufferToTwoOwners with n buffers.
+func shareBetweenOwners(t *testing.T, n int) {
+	const size, owners, rounds = 64, 8, 10000
 	p := newPool(t, n, size)
 	// A refused Put loses a buffer for good; cancelling then stops the
 	// owners still waiting in Get, rather than leave them waiting for ever.
