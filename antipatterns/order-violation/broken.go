@@ -15,15 +15,21 @@ import (
 	"packcourse/antipatterns/internal/pipeline"
 )
 
+// Container is where the copier puts the frames: a *bytes.Buffer in
+// production, a slow one in the tests.
+type Container interface {
+	io.Writer
+	Bytes() []byte
+}
+
 // PackBroken writes the frames into a pipe; a copier goroutine moves them
-// from the pipe into the container buffer.
-func PackBroken(chunks []pipeline.Chunk) []byte {
-	var container bytes.Buffer
+// from the pipe into the container and PackBroken returns a copy of it.
+func PackBroken(chunks []pipeline.Chunk, container Container) []byte {
 	pr, pw := io.Pipe()
 	copied := make(chan struct{})
 	go func() {
 		defer close(copied)
-		io.Copy(&container, pr)
+		io.Copy(container, pr)
 	}()
 	for _, c := range chunks {
 		pw.Write(pipeline.Compress(c).Encode())
