@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"packcourse/core/codec"
 	"packcourse/final/engine"
 	"packcourse/final/govern"
-	"packcourse/core/codec"
 )
 
 // slot is what one engine job (one chunk and its frame) is charged, and

@@ -6,9 +6,9 @@ import (
 	"context"
 	"io"
 
+	"packcourse/core/format"
 	"packcourse/final/engine"
 	"packcourse/final/obs"
-	"packcourse/core/format"
 	"packcourse/lessons/00-the-job/oracle"
 )
 

@@ -11,9 +11,9 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"packcourse/core/codec"
 	"packcourse/final/engine"
 	"packcourse/final/govern"
-	"packcourse/core/codec"
 )
 
 // Runner runs the jobs of a Plan: many files at once, all under one

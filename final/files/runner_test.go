@@ -19,14 +19,14 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"packcourse/core/codec"
+	"packcourse/core/format"
+	"packcourse/core/workload"
 	"packcourse/final/engine"
 	"packcourse/final/govern"
 	"packcourse/final/obs"
-	"packcourse/core/codec"
-	"packcourse/core/format"
 	"packcourse/lessons/00-the-job/oracle"
 	"packcourse/lessons/00-the-job/pipetest"
-	"packcourse/core/workload"
 )
 
 // chunk is the chunk size of these tests: small, so a file of a few

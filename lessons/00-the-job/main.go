@@ -14,9 +14,9 @@ import (
 
 	"packcourse/core/codec"
 	"packcourse/core/memstat"
-	"packcourse/lessons/00-the-job/oracle"
 	"packcourse/core/units"
 	"packcourse/core/workload"
+	"packcourse/lessons/00-the-job/oracle"
 )
 
 func main() {

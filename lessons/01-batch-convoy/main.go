@@ -22,9 +22,9 @@ import (
 
 	"packcourse/core/codec"
 	"packcourse/core/memstat"
-	"packcourse/lessons/00-the-job/oracle"
 	"packcourse/core/units"
 	"packcourse/core/workload"
+	"packcourse/lessons/00-the-job/oracle"
 	"packcourse/lessons/01-batch-convoy/engine"
 )
 

@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"packcourse/core/codec"
-	"packcourse/lessons/00-the-job/oracle"
 	"packcourse/core/units"
 	"packcourse/core/workload"
+	"packcourse/lessons/00-the-job/oracle"
 	lesson02 "packcourse/lessons/02-bounded-fanout/engine"
 	"packcourse/lessons/03-channel-pipeline/engine"
 )

@@ -17,9 +17,9 @@ import (
 	"path/filepath"
 
 	"packcourse/core/codec"
-	"packcourse/lessons/00-the-job/oracle"
 	"packcourse/core/units"
 	"packcourse/core/workload"
+	"packcourse/lessons/00-the-job/oracle"
 )
 
 const usage = `usage:

@@ -7,12 +7,12 @@ import (
 	"strings"
 	"time"
 
-	"packcourse/final/engine"
-	"packcourse/final/files"
-	"packcourse/final/govern"
 	"packcourse/core/format"
 	"packcourse/core/memstat"
 	"packcourse/core/units"
+	"packcourse/final/engine"
+	"packcourse/final/files"
+	"packcourse/final/govern"
 )
 
 func runPack(ctx context.Context, e env, c config) int {

@@ -11,11 +11,11 @@ import (
 	"path/filepath"
 	"time"
 
-	"packcourse/final/files"
 	"packcourse/core/codec"
 	"packcourse/core/memstat"
 	"packcourse/core/units"
 	"packcourse/core/workload"
+	"packcourse/final/files"
 )
 
 // demoMaxSmall is the largest small file of the demo's corpus.

@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"packcourse/lessons/00-the-job/pipetest"
 	"packcourse/core/workload"
+	"packcourse/lessons/00-the-job/pipetest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -7,8 +7,8 @@ import (
 	"sync"
 	"time"
 
-	"packcourse/final/files"
 	"packcourse/core/units"
+	"packcourse/final/files"
 )
 
 // progressInterval is how often the progress line is redrawn.

@@ -11,11 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"packcourse/core/units"
 	"packcourse/final/engine"
 	"packcourse/final/files"
 	"packcourse/final/govern"
 	"packcourse/final/obs"
-	"packcourse/core/units"
 )
 
 // session is what a command sets up around its work: one governor shared

@@ -17,8 +17,8 @@ import (
 	"go.uber.org/goleak"
 
 	"packcourse/core/codec"
-	"packcourse/lessons/00-the-job/pipetest"
 	"packcourse/core/units"
+	"packcourse/lessons/00-the-job/pipetest"
 	"packcourse/lessons/01-batch-convoy/engine"
 )
 

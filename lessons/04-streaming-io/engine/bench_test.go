@@ -5,9 +5,9 @@ import (
 	"testing"
 
 	"packcourse/core/codec"
-	"packcourse/lessons/00-the-job/pipetest"
 	"packcourse/core/units"
 	"packcourse/core/workload"
+	"packcourse/lessons/00-the-job/pipetest"
 	lesson03 "packcourse/lessons/03-channel-pipeline/engine"
 	"packcourse/lessons/04-streaming-io/engine"
 )
