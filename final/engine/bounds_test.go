@@ -62,13 +62,13 @@ func TestGoroutinesOfARun(t *testing.T) {
 }
 
 // Eight runs share a governor whose budget holds one, then three, chunks
-// in flight: every output is right, the bytes held never exceeded the budget, and all
+// in flight (and one coder): every output is right, the bytes held never exceeded the budget, and all
 // were given back. Inside a synctest bubble a deadlock fails the test.
 func TestManyRunsStayWithinBudget(t *testing.T) {
 	for _, slots := range []int64{1, 3} {
 		t.Run(fmt.Sprintf("budget=%d chunks", slots), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				budget := slots * engine.MinBytes(chunk)
+				budget := engine.MinBytes(engine.Pack, opts) + (slots-1)*engine.JobBytes(chunk)
 				g := govern.New(govern.Limits{CPU: 2, IO: 2, Bytes: budget, SmallBytes: -1})
 				e := engine.New(engine.Config{Workers: 2, Governor: g})
 				var wg sync.WaitGroup
@@ -84,7 +84,7 @@ func TestManyRunsStayWithinBudget(t *testing.T) {
 				wg.Wait()
 				s := g.Stats()
 				assert.LessOrEqual(t, s.PeakBytes, budget)
-				assert.GreaterOrEqual(t, s.PeakBytes, engine.MinBytes(chunk))
+				assert.GreaterOrEqual(t, s.PeakBytes, engine.MinBytes(engine.Pack, opts))
 				assert.Zero(t, s.BytesInUse, "every run gave its bytes back")
 				assert.LessOrEqual(t, s.PeakCPU, 2)
 				assert.LessOrEqual(t, s.PeakIO, 2)
@@ -93,28 +93,31 @@ func TestManyRunsStayWithinBudget(t *testing.T) {
 	}
 }
 
-// A budget smaller than one chunk's buffers can never run anything: Pack
-// and Unpack say so at once rather than wait forever (a wait would be a
-// deadlock in the bubble and fail the test).
+// A budget smaller than one chunk's buffers and one coder can never run
+// anything: Pack and Unpack say so at once rather than wait forever (a
+// wait would be a deadlock in the bubble and fail the test).
 func TestBudgetSmallerThanAChunkFails(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		g := govern.New(govern.Limits{Bytes: engine.MinBytes(chunk) - 1, SmallBytes: -1})
-		e := engine.New(engine.Config{Workers: 2, Governor: g})
-		data := pipetest.Input(10 * chunk)
-
-		err := e.Pack(context.Background(), io.Discard, bytes.NewReader(data), opts)
-		require.ErrorIs(t, err, govern.ErrOverBudget)
-		assert.Contains(t, err.Error(), fmt.Sprintf("%d asked", engine.MinBytes(chunk)))
-
-		container := pipetest.OraclePack(t, data, opts)
-		err = e.Unpack(context.Background(), io.Discard, bytes.NewReader(container), opts)
-		assert.ErrorIs(t, err, govern.ErrOverBudget)
-		assert.Zero(t, g.Stats().BytesInUse)
-	})
+	data := pipetest.Input(10 * chunk)
+	container := pipetest.OraclePack(t, data, opts)
+	for _, op := range []engine.Op{engine.Pack, engine.Unpack, engine.Verify} {
+		synctest.Test(t, func(t *testing.T) {
+			need := engine.MinBytes(op, opts)
+			g := govern.New(govern.Limits{Bytes: need - 1, SmallBytes: -1})
+			e := engine.New(engine.Config{Workers: 2, Governor: g})
+			src := bytes.NewReader(container)
+			if op == engine.Pack {
+				src = bytes.NewReader(data)
+			}
+			err := e.Run(context.Background(), op, io.Discard, src, opts)
+			require.ErrorIs(t, err, govern.ErrOverBudget, op)
+			assert.Contains(t, err.Error(), fmt.Sprintf("%d asked", need))
+			assert.Zero(t, g.Stats().BytesInUse)
+		})
+	}
 }
 
-// A run holds at most InFlight jobs: with the writer stuck, the bytes held
-// stop at InFlight chunks however long the input is.
+// A run holds at most InFlight jobs and a coder per worker: with the
+// writer stuck, the bytes held stop there however long the input is.
 func TestInFlightBoundsBytes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const inFlight = 4
@@ -124,10 +127,13 @@ func TestInFlightBoundsBytes(t *testing.T) {
 		done := make(chan error)
 		go func() { done <- e.Pack(context.Background(), dst, bytes.NewReader(pipetest.Input(100*chunk)), opts) }()
 		synctest.Wait()
-		assert.Equal(t, inFlight*engine.MinBytes(chunk), g.Stats().BytesInUse)
+		jobs, coder := inFlight*engine.JobBytes(chunk), engine.CoderBytes(engine.Pack, opts)
+		coders := g.Stats().BytesInUse - jobs
+		assert.Zero(t, coders%coder, "the bytes held are InFlight jobs and whole coders")
+		assert.Contains(t, []int64{1, 2}, coders/coder, "one coder, or one for each of the two workers")
 		close(dst.Gate)
 		require.NoError(t, <-done)
-		assert.Equal(t, inFlight*engine.MinBytes(chunk), g.Stats().PeakBytes)
+		assert.LessOrEqual(t, g.Stats().PeakBytes, jobs+2*coder)
 	})
 }
 
@@ -149,7 +155,7 @@ func TestOneJobInFlight(t *testing.T) {
 func TestKeyDerivationIsGoverned(t *testing.T) {
 	o := codec.Options{ChunkSize: chunk, Passphrase: []byte("correct horse")}
 	synctest.Test(t, func(t *testing.T) {
-		budget := codec.KDFMemory + engine.MinBytes(chunk)
+		budget := codec.KDFMemory + engine.JobBytes(chunk) + engine.CoderBytes(engine.Pack, o)
 		g := govern.New(govern.Limits{CPU: 2, Bytes: budget, SmallBytes: -1})
 		e := engine.New(engine.Config{Workers: 2, Governor: g})
 		var wg sync.WaitGroup

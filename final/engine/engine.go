@@ -35,8 +35,8 @@ type Engine struct {
 }
 
 // New returns an Engine with cfg, zero fields filled in. A private governor
-// has Workers CPU tokens and a byte budget large enough for any valid chunk
-// size; pass a shared Governor to bound memory across engines.
+// has Workers CPU tokens and a byte budget large enough for a run with any
+// valid options; pass a shared Governor to bound memory across engines.
 func New(cfg Config) *Engine {
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
@@ -45,9 +45,11 @@ func New(cfg Config) *Engine {
 		cfg.InFlight = 2*cfg.Workers + 2
 	}
 	if cfg.Governor == nil {
-		cfg.Governor = govern.New(govern.Limits{CPU: cfg.Workers, Bytes: 2 * MinBytes(format.MaxChunkSize)})
+		largest := codec.Options{Codec: codec.Zstd, Level: 22, ChunkSize: format.MaxChunkSize}
+		cfg.Governor = govern.New(govern.Limits{CPU: cfg.Workers, Bytes: 2 * MinBytes(Pack, largest)})
 	}
-	cfg.Metrics.WatchGovernor(cfg.Governor)
+	cfg.Metrics.WatchResources(resourcesOf(cfg.Governor))
+	cfg.Metrics.DeclareWork(Pack.work(), Unpack.work())
 	return &Engine{cfg: cfg, size: -1}
 }
 
@@ -63,154 +65,101 @@ func (e *Engine) ForFile(size int64) *Engine {
 	return &f
 }
 
-// MinBytes is the byte budget one run needs at the least: the buffers of
-// one chunk of chunkSize bytes and of its frame, which is what each chunk
-// in flight is charged. A governor budget smaller than that makes runs
-// fail at once with govern.ErrOverBudget.
-func MinBytes(chunkSize int) int64 {
+// MinBytes is the byte budget a run of op with options o needs at the
+// least: the buffers of one chunk and its frame, and one worker's
+// compressor (Pack) or decompressor (Unpack, Verify). For Unpack and
+// Verify, o's Codec and ChunkSize stand for the container's. A passphrase's
+// key derivation is charged before those, not with them. A governor budget
+// smaller than MinBytes makes runs fail at once with govern.ErrOverBudget.
+func MinBytes(op Op, o codec.Options) int64 {
+	size := o.ChunkSize
+	if size <= 0 {
+		size = format.DefaultChunkSize
+	}
+	return max(jobBytes(size)+coderBytes(op, o), o.KDFBytes())
+}
+
+// jobBytes is what one job is charged: the buffers of a chunk of
+// chunkSize bytes and of its frame.
+func jobBytes(chunkSize int) int64 {
 	return int64(chunkSize + format.FrameHeaderLen + format.MaxBodyLen(chunkSize))
 }
 
-// startRun begins one run of op: its runtime/trace task and its metrics.
-// The caller must call end with the run's result.
-func (e *Engine) startRun(ctx context.Context, op Op) (_ context.Context, end func(error)) {
-	ctx, task := trace.NewTask(ctx, op.String())
-	m := e.cfg.Metrics
-	m.RunStarted()
-	return ctx, func(err error) {
-		m.RunDone(err)
-		task.End()
+// coderBytes is what one worker's Encoder (Pack) or Decoder holds.
+func coderBytes(op Op, o codec.Options) int64 {
+	if op == Pack {
+		return codec.EncoderMemory(o)
 	}
+	return codec.DecoderMemory(o.Codec)
 }
 
 // Pack reads src to its end and writes it to dst as a container, exactly
 // the bytes oracle.Pack writes for the same input and options.
-func (e *Engine) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) (err error) {
-	ctx, end := e.startRun(ctx, Pack)
-	defer func() { end(err) }()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	var s *codec.Session
-	err = e.deriveKeys(ctx, o, func() (err error) {
-		s, err = codec.NewPackSession(o)
-		return err
-	})
-	if err != nil {
-		return cancelled(ctx, err)
-	}
-	p := newPackSteps(s, dst, src)
-	// The header comes first, before the run: a cancelled or failing
-	// destination is found before any chunk is read.
-	if err := e.container(ctx, Pack, stageWrite, p.start); err != nil {
-		return cancelled(ctx, err)
-	}
-	return e.execute(ctx, Pack, p, MinBytes(s.Header().ChunkSize))
+func (e *Engine) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) error {
+	return e.Run(ctx, Pack, dst, src, o)
 }
 
 // Unpack reads a container from src and writes the original bytes to dst.
 // Each chunk is verified before it is written and the whole-file digest at
 // the end, so on error dst may hold a verified prefix of the original.
 func (e *Engine) Unpack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) error {
-	return e.unpack(ctx, Unpack, dst, src, o)
+	return e.Run(ctx, Unpack, dst, src, o)
 }
 
 // Verify reads a container from src and checks all of it, exactly as
 // Unpack does, without writing the result anywhere.
 func (e *Engine) Verify(ctx context.Context, src io.Reader, o codec.Options) error {
-	return e.unpack(ctx, Verify, nil, src, o)
+	return e.Run(ctx, Verify, nil, src, o)
 }
 
-// Run runs op from src to dst: Pack, Unpack, or Verify (which ignores
-// dst). It is for callers that hold an Op, such as a runner of many files.
-func (e *Engine) Run(ctx context.Context, op Op, dst io.Writer, src io.Reader, o codec.Options) error {
-	switch op {
-	case Pack:
-		return e.Pack(ctx, dst, src, o)
-	case Unpack:
-		return e.Unpack(ctx, dst, src, o)
-	case Verify:
-		return e.Verify(ctx, src, o)
-	}
-	return fmt.Errorf("engine: unknown %v", op)
-}
-
-func (e *Engine) unpack(ctx context.Context, op Op, dst io.Writer, src io.Reader, o codec.Options) (err error) {
-	ctx, end := e.startRun(ctx, op)
-	defer func() { end(err) }()
+// Run runs op from src to dst: Pack, Unpack, or Verify (which writes
+// nothing and ignores dst). Every run goes through here: it is one
+// runtime/trace task and one run in the metrics, and it owns one FileGov.
+func (e *Engine) Run(ctx context.Context, op Op, dst io.Writer, src io.Reader, o codec.Options) (err error) {
+	ctx, task := trace.NewTask(ctx, op.String())
+	defer task.End()
+	m := e.cfg.Metrics
+	m.RunStarted()
+	defer func() { m.RunDone(err) }()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	o, err = o.WithDefaults()
+	s, err := newSteps(op, dst, src, o)
 	if err != nil {
 		return err
 	}
-	u := newUnpackSteps(src, dst, o)
-	// The header comes first, before the run: the chunk size it declares
-	// sizes the run's jobs.
-	if err := e.container(ctx, op, stageRead, u.start); err != nil {
-		return cancelled(ctx, err)
+	r := newRun(e, op, s, o)
+	defer r.close()
+	return cancelled(ctx, r.execute(ctx))
+}
+
+// newSteps returns what op does at each step of a run.
+func newSteps(op Op, dst io.Writer, src io.Reader, o codec.Options) (steps, error) {
+	o, err := o.WithDefaults()
+	if err != nil {
+		return nil, err
 	}
-	err = e.deriveKeys(ctx, o, func() error {
-		if err := u.newSession(); err != nil {
-			return &Error{Op: op, Stage: stageRead, Frame: -1, Err: err}
+	switch op {
+	case Pack:
+		return newPackSteps(dst, src, o), nil
+	case Unpack:
+		return newUnpackSteps(src, dst, o), nil
+	case Verify:
+		return newUnpackSteps(src, nil, o), nil
+	}
+	return nil, fmt.Errorf("engine: unknown %v", op)
+}
+
+// resourcesOf reports g's figures the way obs receives them.
+func resourcesOf(g *govern.Governor) func() obs.Resources {
+	return func() obs.Resources {
+		s, l := g.Stats(), g.Limits()
+		return obs.Resources{
+			CPU:   obs.Resource{InUse: int64(s.CPUInUse), Peak: int64(s.PeakCPU), Limit: int64(l.CPU), Waits: s.CPUWaits},
+			IO:    obs.Resource{InUse: int64(s.IOInUse), Peak: int64(s.PeakIO), Limit: int64(l.IO), Waits: s.IOWaits},
+			Bytes: obs.Resource{InUse: s.BytesInUse, Peak: s.PeakBytes, Limit: l.Bytes, Waits: s.BytesWaits},
 		}
-		return nil
-	})
-	if err != nil {
-		return cancelled(ctx, err)
 	}
-	return e.execute(ctx, op, u, MinBytes(u.session.Header().ChunkSize))
-}
-
-// deriveKeys runs newSession, which derives the container's keys. With a
-// passphrase that is Argon2id: tens of milliseconds of one core and
-// codec.KDFMemory bytes, on purpose. So it is governed like a chunk: it
-// takes those bytes first, then a CPU token, and gives both back before
-// the run starts taking its own. A thousand small files opened at once
-// then derive a few keys at a time, within the budget, not a thousand.
-func (e *Engine) deriveKeys(ctx context.Context, o codec.Options, newSession func() error) error {
-	need := o.KDFBytes()
-	if need == 0 {
-		return newSession() // a key file: HKDF only, nothing to govern
-	}
-	fg := e.cfg.Governor.File(e.size)
-	if err := fg.AcquireBytes(ctx, need); err != nil {
-		return fmt.Errorf("deriving the key from the passphrase: %w", err)
-	}
-	defer fg.ReleaseBytes(need)
-	if err := fg.AcquireCPU(ctx); err != nil {
-		return err
-	}
-	defer fg.ReleaseCPU()
-	return newSession()
-}
-
-// container reads or writes the container's header or trailer with f,
-// under an I/O token, and counts the bytes f says it wrote.
-func (e *Engine) container(ctx context.Context, op Op, stage string, f func() (int, error)) error {
-	g, m := e.cfg.Governor, e.cfg.Metrics
-	if err := g.AcquireIO(ctx); err != nil {
-		return err
-	}
-	defer g.ReleaseIO()
-	start := m.Now()
-	n, err := f()
-	if n > 0 {
-		m.Wrote(n, m.Since(start))
-	}
-	if err != nil {
-		return &Error{Op: op, Stage: stage, Frame: -1, Err: err}
-	}
-	return nil
-}
-
-// execute runs s with jobs of slot bytes and returns the run's error.
-func (e *Engine) execute(ctx context.Context, op Op, s steps, slot int64) error {
-	r := newRun(e, op, s, slot)
-	err := r.execute(ctx)
-	r.close()
-	return cancelled(ctx, err)
 }
 
 // cancelled returns ctx's error in place of err once ctx is done: a run

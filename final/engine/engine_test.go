@@ -24,7 +24,7 @@ func TestConformance(t *testing.T) {
 // The same suite with every engine sharing one governor whose budget is
 // the least a run can work with: one chunk in flight, one token of each.
 func TestConformanceMinimalSharedGovernor(t *testing.T) {
-	g := govern.New(govern.Limits{CPU: 1, IO: 1, Bytes: engine.MinBytes(pipetest.ChunkSize), SmallBytes: -1})
+	g := govern.New(govern.Limits{CPU: 1, IO: 1, Bytes: engine.MinBytes(engine.Pack, pipetest.ZstdOptions(false)), SmallBytes: -1})
 	pipetest.Run(t, func(workers int) pipetest.Engine {
 		return engine.New(engine.Config{Workers: workers, Governor: g})
 	})

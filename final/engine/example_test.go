@@ -33,7 +33,7 @@ func Example() {
 	}
 	s := m.Snapshot()
 	fmt.Println("round trip:", unpacked.String() == input)
-	fmt.Println("chunks encoded:", s.Chunks[obs.Encode], "decoded:", s.Chunks[obs.Decode])
+	fmt.Println("chunks encoded:", s.WorkOf("encode").Chunks, "decoded:", s.WorkOf("decode").Chunks)
 	fmt.Println("bytes held now:", g.Stats().BytesInUse)
 	// Output:
 	// round trip: true

@@ -2,7 +2,7 @@ package engine
 
 import (
 	"context"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"packcourse/core/format"
@@ -22,7 +22,9 @@ type job struct {
 	sum    [32]byte      // SHA-256 of the raw chunk, for the digest
 	rawLen int           // length of the raw chunk
 	readAt time.Time     // when the reader finished with it (zero without metrics)
-	done   chan struct{} // the job's future: a worker sends once when out is ready
+	err    error         // why reading or transforming it failed, for the writer to report in order
+	done   chan struct{} // the job's future: sent once when out (or err) is ready
+	bytes  govern.Grant  // what its buffers are charged
 }
 
 func newJob() *job {
@@ -30,71 +32,125 @@ func newJob() *job {
 	return &job{done: make(chan struct{}, 1)}
 }
 
-// jobPool hands out a run's jobs. A job is charged to the governor from
-// its creation until it is dropped, so what the budget counts is what the
-// run has allocated; at most max jobs exist at once.
-type jobPool struct {
-	gov   *govern.FileGov
-	slot  int64     // bytes charged per job
-	max   int       // most jobs alive at once
-	free  chan *job // jobs ready for reuse; capacity max, so giving one back never blocks
-	alive atomic.Int64
+func (j *job) grant() *govern.Grant { return &j.bytes }
+
+// A coder is one worker's Encoder or Decoder, with the memory it holds
+// charged to the budget for as long as it exists.
+type coder struct {
+	apply func(*job) error
+	bytes govern.Grant
 }
 
-func newJobPool(gov *govern.FileGov, slot int64, max int) *jobPool {
-	return &jobPool{gov: gov, slot: slot, max: max, free: make(chan *job, max)}
+func (c *coder) grant() *govern.Grant { return &c.bytes }
+
+// charged is what a budgetPool holds: things whose memory is charged to
+// the governor, each with its grant.
+type charged interface {
+	comparable
+	grant() *govern.Grant
 }
 
-// docs:region job-pool
+// docs:region budget-pool
 
-// take returns a job for the reader: a free one; else a new one if the run
-// has none yet (waiting for the bytes) or if the budget has room at once;
-// else the next one the writer gives back. A run with jobs in flight never
-// queues for bytes: its own jobs will come back, and queueing could hold
-// back other files behind a request it does not need. Only the reader
-// calls take.
-func (p *jobPool) take(ctx context.Context) (*job, error) {
+// A budgetPool hands out a run's jobs, or its workers' coders: things that
+// hold memory, each charged to the governor from its creation until it is
+// dropped, so that what the budget counts is what the run has allocated.
+// The first one's bytes are given (the run waited for them); at most max
+// exist.
+type budgetPool[T charged] struct {
+	gov     *govern.FileGov
+	cost    int64 // bytes charged for each
+	max     int
+	newItem func() T
+	free    chan T // ready for reuse; capacity max, so giving one back never blocks
+
+	mu    sync.Mutex
+	first govern.Grant   // the first one's bytes, until it is made
+	alive map[T]struct{} // every one that exists, so close can release them all
+}
+
+func newBudgetPool[T charged](gov *govern.FileGov, first govern.Grant, max int, newItem func() T) *budgetPool[T] {
+	return &budgetPool[T]{
+		gov: gov, cost: first.Size(), max: max, newItem: newItem, first: first,
+		free: make(chan T, max), alive: map[T]struct{}{},
+	}
+}
+
+// take returns a free one; else a new one if there is none yet (with the
+// bytes given for the first) or if the budget has room at once; else the
+// next one given back. A run with some in use never queues for bytes: its own will
+// come back, and queueing could hold back other files behind a request it
+// does not need.
+func (p *budgetPool[T]) take(ctx context.Context) (T, error) {
 	select {
-	case j := <-p.free:
-		return j, nil
+	case v := <-p.free:
+		return v, nil
 	default:
 	}
-	switch n := p.alive.Load(); {
-	case n == 0:
-		if err := p.gov.AcquireBytes(ctx, p.slot); err != nil {
-			return nil, err
-		}
-		p.alive.Add(1)
-		return newJob(), nil
-	case n < int64(p.max) && p.gov.TryAcquireBytes(p.slot):
-		p.alive.Add(1)
-		return newJob(), nil
+	if v, ok := p.grow(); ok {
+		return v, nil
 	}
 	select {
-	case j := <-p.free:
-		return j, nil
+	case v := <-p.free:
+		return v, nil
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		var zero T
+		return zero, ctx.Err()
 	}
 }
 
-// put gives a written job back. If another file is waiting for bytes and
-// this run has other jobs, the job is dropped and its bytes returned
-// instead: a run keeps at least one job, so the reader's wait in take
-// always ends. Only the writer calls put.
-func (p *jobPool) put(j *job) {
-	if p.alive.Load() > 1 && p.gov.Contended() {
-		p.alive.Add(-1)
-		p.gov.ReleaseBytes(p.slot) // the buffers are left to the garbage collector
+// grow makes one more if the pool may, charging it to the budget.
+func (p *budgetPool[T]) grow() (T, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var bytes govern.Grant
+	switch n := len(p.alive); {
+	case n == 0:
+		bytes, p.first = p.first, govern.Grant{}
+	case n < p.max:
+		var ok bool
+		if bytes, ok = p.gov.TryAcquireBytes(p.cost); !ok {
+			var zero T
+			return zero, false
+		}
+	default:
+		var zero T
+		return zero, false
+	}
+	v := p.newItem()
+	*v.grant() = bytes
+	p.alive[v] = struct{}{}
+	return v, true
+}
+
+// put gives one back. If another file waits for the bytes it was charged
+// from and the run has others, it is dropped and its bytes returned
+// instead. A run keeps at least one, so its waits in take always end.
+func (p *budgetPool[T]) put(v T) {
+	p.mu.Lock()
+	drop := len(p.alive) > 1 && v.grant().Wanted()
+	if drop {
+		delete(p.alive, v)
+	}
+	p.mu.Unlock()
+	if drop {
+		v.grant().Release() // the memory is left to the garbage collector
 		return
 	}
-	p.free <- j // never blocks: free has room for every job alive
+	p.free <- v // never blocks: free has room for every one alive
 }
 
-// docs:endregion job-pool
+// docs:endregion budget-pool
 
-// close returns the bytes of every job still alive. Call it once the run's
+// close returns the bytes of every one still alive. Call it once the run's
 // goroutines have all ended.
-func (p *jobPool) close() {
-	p.gov.ReleaseBytes(p.alive.Swap(0) * p.slot)
+func (p *budgetPool[T]) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for v := range p.alive {
+		v.grant().Release()
+	}
+	clear(p.alive)
+	p.first.Release() // if the first was never made
+	p.first = govern.Grant{}
 }

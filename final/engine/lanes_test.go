@@ -19,6 +19,7 @@ import (
 // hugeRun starts packing a large input through e with its writer stuck
 // after the header, and waits until it holds all it can of the budget.
 func hugeRun(t *testing.T, e *engine.Engine) (dst *gatedWriter, done chan error) {
+	t.Helper()
 	data := pipetest.Input(200 * chunk)
 	dst = newGatedWriter(io.Discard, 1)
 	done = make(chan error, 1)
@@ -34,11 +35,11 @@ func hugeRun(t *testing.T, e *engine.Engine) (dst *gatedWriter, done chan error)
 // frame: the small lane does not wait for the huge file's releases.
 func TestSmallFileDoesNotWaitForHugeFile(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		slot := engine.MinBytes(chunk)
-		g := govern.New(govern.Limits{CPU: 2, Bytes: 3 * slot, SmallBytes: slot, SmallFile: chunk})
+		base, slot := engine.MinBytes(engine.Pack, opts), engine.JobBytes(chunk)
+		g := govern.New(govern.Limits{CPU: 2, Bytes: 2*base + slot, SmallBytes: base, SmallFile: chunk})
 		e := engine.New(engine.Config{Workers: 2, Governor: g})
-		huge, hugeDone := hugeRun(t, e)
-		require.Equal(t, 2*slot, g.Stats().BytesInUse, "the huge file holds the whole shared budget")
+		huge, hugeDone := hugeRun(t, engine.New(engine.Config{Workers: 1, InFlight: 2, Governor: g}))
+		require.Equal(t, base+slot, g.Stats().BytesInUse, "the huge file holds the whole shared budget")
 
 		small := pipetest.Input(100)
 		mustPack(t, e.ForFile(int64(len(small))), small, opts)
@@ -55,11 +56,14 @@ func TestSmallFileDoesNotWaitForHugeFile(t *testing.T) {
 // release of the first file is all the second needs to start.
 func TestWaitingFileGetsBytesAfterOneFrame(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		slot := engine.MinBytes(chunk)
-		g := govern.New(govern.Limits{CPU: 2, Bytes: 3 * slot, SmallBytes: -1})
+		// Room for the huge file's base and two more jobs, and the coder
+		// of the second file's base: it lacks one job's bytes.
+		base, slot := engine.MinBytes(engine.Pack, opts), engine.JobBytes(chunk)
+		coder := engine.CoderBytes(engine.Pack, opts)
+		g := govern.New(govern.Limits{CPU: 2, Bytes: base + 2*slot + coder, SmallBytes: -1})
 		e := engine.New(engine.Config{Workers: 2, Governor: g})
-		huge, hugeDone := hugeRun(t, e)
-		require.Equal(t, 3*slot, g.Stats().BytesInUse)
+		huge, hugeDone := hugeRun(t, engine.New(engine.Config{Workers: 1, InFlight: 3, Governor: g}))
+		require.Equal(t, base+2*slot, g.Stats().BytesInUse)
 
 		second := pipetest.Input(20 * chunk)
 		var out bytes.Buffer

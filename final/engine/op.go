@@ -24,3 +24,21 @@ func (op Op) String() string {
 	}
 	return fmt.Sprintf("Op(%d)", int(op))
 }
+
+// work is what a run's workers do to each chunk, the name of their trace
+// region, of their stage in errors and of their figures in the metrics.
+func (op Op) work() string {
+	if op == Pack {
+		return stageEncode
+	}
+	return stageDecode
+}
+
+// containerStage is the stage of the header and the trailer: Pack writes
+// them, Unpack and Verify read them.
+func (op Op) containerStage() string {
+	if op == Pack {
+		return stageWrite
+	}
+	return stageRead
+}

@@ -5,37 +5,40 @@ import (
 
 	"packcourse/core/codec"
 	"packcourse/core/format"
-	"packcourse/final/obs"
 )
 
 // packSteps cut the input into chunks, encode them into frames and write
 // the container.
 type packSteps struct {
-	session *codec.Session
-	chunks  *codec.Chunker
+	o       codec.Options
+	src     io.Reader
 	w       *format.Writer
+	s       *codec.Session // made by session
+	chunks  *codec.Chunker
 	digest  *format.Digest
-	size    int   // chunk size
-	off     int64 // the writer's offset after the last call to written
+	written int64 // the writer's offset after the last call to count
 }
 
-func newPackSteps(s *codec.Session, dst io.Writer, src io.Reader) *packSteps {
-	size := s.Header().ChunkSize
-	return &packSteps{
-		session: s,
-		chunks:  codec.NewChunker(src, size),
-		w:       format.NewWriter(dst),
-		digest:  s.NewDigest(),
-		size:    size,
+func newPackSteps(dst io.Writer, src io.Reader, o codec.Options) *packSteps {
+	return &packSteps{o: o, src: src, w: format.NewWriter(dst)}
+}
+
+func (p *packSteps) session() (err error) {
+	if p.s, err = codec.NewPackSession(p.o); err != nil {
+		return err
 	}
+	p.chunks = codec.NewChunker(p.src, p.chunkSize())
+	p.digest = p.s.NewDigest()
+	return nil
 }
 
-// start writes the header; call it before the first write.
-func (p *packSteps) start() (int, error) { return p.written(p.w.WriteHeader(p.session.Header())) }
+func (p *packSteps) header() (int, error) { return p.count(p.w.WriteHeader(p.s.Header())) }
+func (p *packSteps) chunkSize() int       { return p.s.Header().ChunkSize }
+func (p *packSteps) coderBytes() int64    { return codec.EncoderMemory(p.o) }
 
 func (p *packSteps) read(j *job) error {
 	if j.in == nil {
-		j.in = make([]byte, p.size) // allocated once per job; the job's bytes were charged for it
+		j.in = make([]byte, p.chunkSize()) // allocated once per job; the job's bytes were charged for it
 	}
 	c, err := p.chunks.Next(j.in)
 	if err != nil {
@@ -45,8 +48,8 @@ func (p *packSteps) read(j *job) error {
 	return nil
 }
 
-func (p *packSteps) transform() func(*job) error {
-	enc := p.session.NewEncoder()
+func (p *packSteps) newCoder() func(*job) error {
+	enc := p.s.NewEncoder()
 	return func(j *job) error {
 		// A frame never outgrows MaxBodyLen, so with this capacity Encode
 		// never reallocates: the job holds no more than it was charged for.
@@ -64,21 +67,19 @@ func (p *packSteps) transform() func(*job) error {
 
 func (p *packSteps) write(j *job) (int, error) {
 	if err := p.w.WriteFrame(j.out); err != nil {
-		return p.written(err)
+		return p.count(err)
 	}
 	p.digest.Add(j.sum, j.rawLen)
-	return p.written(nil)
+	return p.count(nil)
 }
 
-func (p *packSteps) finish() (int, error) { return p.written(p.w.WriteTrailer(p.digest.Trailer())) }
+func (p *packSteps) trailer() (int, error) { return p.count(p.w.WriteTrailer(p.digest.Trailer())) }
+func (p *packSteps) hasOutput() bool       { return true }
 
-// written turns a format.Writer call's error into (bytes written, error),
+// count turns a format.Writer call's error into (bytes written, error),
 // from the writer's offset.
-func (p *packSteps) written(err error) (int, error) {
-	n := p.w.Offset() - p.off
-	p.off = p.w.Offset()
+func (p *packSteps) count(err error) (int, error) {
+	n := p.w.Offset() - p.written
+	p.written = p.w.Offset()
 	return int(n), err
 }
-
-func (p *packSteps) op() obs.Op      { return obs.Encode }
-func (p *packSteps) hasOutput() bool { return true }

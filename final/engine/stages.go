@@ -10,9 +10,14 @@ import (
 
 // docs:region pipeline
 
-// pipeline runs the reader, the workers and the writer, and returns the
-// first error any of them returned. The first error cancels ctx, which
-// stops the others at their next blocking point.
+// pipeline runs the reader, the workers and the writer. Only the writer
+// reports a failure of the data (a read, a transform or a write): each
+// job carries its own error to the writer, which reaches them in input
+// order, so the error returned is the first failing chunk's, as a
+// sequential run would report it. (Were the first stage to fail to cancel
+// the rest, a worker failing on chunk 9 could cancel the run before
+// another reported chunk 3.) The writer's error cancels ctx, which stops
+// the others at their next blocking point.
 func (r *run) pipeline(ctx context.Context, first *job) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return r.readStage(ctx, first) })
@@ -24,8 +29,9 @@ func (r *run) pipeline(ctx context.Context, first *job) error {
 }
 
 // readStage dispatches the first job, then reads and dispatches jobs until
-// the last. It ends after the last chunk, on an error, or when ctx is done;
-// closing both channels on the way out ends the workers and the writer.
+// the last, or until a read fails: that job goes to the writer with its
+// error in its place. It ends then, or when ctx is done; closing both
+// channels on the way out ends the workers and the writer.
 func (r *run) readStage(ctx context.Context, first *job) error {
 	defer close(r.work)
 	defer close(r.order)
@@ -38,7 +44,11 @@ func (r *run) readStage(ctx context.Context, first *job) error {
 		}
 		var err error
 		if j, err = r.fill(ctx); err != nil {
-			return err
+			if j == nil {
+				return err // no job to carry it: ctx is done
+			}
+			j.err = err
+			return r.failed(ctx, j)
 		}
 	}
 }
@@ -60,10 +70,23 @@ func (r *run) dispatch(ctx context.Context, j *job) error {
 	}
 }
 
-// workStage is one worker: it transforms jobs until work is closed, ctx is
-// done or a transform fails.
+// failed enqueues j, whose read failed, as a future already done: the
+// writer reports its error once it has written every chunk before it.
+func (r *run) failed(ctx context.Context, j *job) error {
+	r.enqueue(obs.WriteQueue, 1)
+	j.done <- struct{}{}
+	select {
+	case r.order <- j:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// workStage is one worker: it transforms jobs until work is closed or ctx
+// is done. A job that fails to transform carries its error to the writer;
+// the worker goes on.
 func (r *run) workStage(ctx context.Context) error {
-	var transform func(*job) error // made at the first job: a worker that gets none allocates nothing
 	for {
 		var j *job
 		select {
@@ -74,10 +97,7 @@ func (r *run) workStage(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		if transform == nil {
-			transform = r.s.transform()
-		}
-		if err := r.transform(ctx, transform, j); err != nil {
+		if err := r.transform(ctx, j); err != nil {
 			return err
 		}
 		r.enqueue(obs.WriteQueue, 1)
@@ -87,7 +107,8 @@ func (r *run) workStage(ctx context.Context) error {
 
 // writeStage emits jobs in input order: it waits for the future at the
 // head of the FIFO, writes it and gives the job back. It ends when the FIFO
-// is closed and empty, ctx is done or a write fails.
+// is closed and empty, ctx is done, or at the first job that failed to be
+// read, transformed or written, whose error it returns.
 func (r *run) writeStage(ctx context.Context) error {
 	for {
 		var j *job
@@ -105,6 +126,9 @@ func (r *run) writeStage(ctx context.Context) error {
 			return ctx.Err()
 		}
 		r.enqueue(obs.WriteQueue, -1)
+		if j.err != nil {
+			return j.err
+		}
 		if err := r.emit(ctx, j); err != nil {
 			return err
 		}

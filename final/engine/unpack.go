@@ -7,42 +7,40 @@ import (
 
 	"packcourse/core/codec"
 	"packcourse/core/format"
-	"packcourse/final/obs"
 )
 
 // unpackSteps read frames, decode and verify them, and write the chunks
 // (or nothing, for Verify).
 type unpackSteps struct {
-	o       codec.Options
-	r       *format.Reader
-	dst     io.Writer // nil: verify only
-	header  format.Header
-	session *codec.Session
-	digest  *format.Digest
+	o      codec.Options
+	r      *format.Reader
+	dst    io.Writer // nil: verify only
+	h      format.Header
+	s      *codec.Session // made by session, from the header
+	digest *format.Digest
 }
 
 func newUnpackSteps(src io.Reader, dst io.Writer, o codec.Options) *unpackSteps {
 	return &unpackSteps{o: o, r: format.NewReader(src, o.MaxChunkSize), dst: dst}
 }
 
-// start reads the header. It writes nothing.
-func (u *unpackSteps) start() (int, error) {
-	h, err := u.r.ReadHeader()
-	u.header = h
+// header reads the header. It writes nothing.
+func (u *unpackSteps) header() (n int, err error) {
+	u.h, err = u.r.ReadHeader()
 	return 0, err
 }
 
-// newSession checks the options against the header start read and
-// derives the keys. It is apart from start because it may need a core and
-// memory from the governor, which must not be waited for with an I/O
-// token held.
-func (u *unpackSteps) newSession() (err error) {
-	if u.session, err = codec.NewUnpackSession(u.header, u.o); err != nil {
+// session checks the options against the header and derives the keys.
+func (u *unpackSteps) session() (err error) {
+	if u.s, err = codec.NewUnpackSession(u.h, u.o); err != nil {
 		return err
 	}
-	u.digest = u.session.NewDigest()
+	u.digest = u.s.NewDigest()
 	return nil
 }
+
+func (u *unpackSteps) chunkSize() int    { return u.h.ChunkSize }
+func (u *unpackSteps) coderBytes() int64 { return codec.DecoderMemory(codec.Codec(u.h.Codec)) }
 
 // read reads the next frame into j. Buffers grow as the frame's bytes
 // arrive (format.Reader does not trust the lengths it reads), and never
@@ -58,8 +56,8 @@ func (u *unpackSteps) read(j *job) error {
 	return nil
 }
 
-func (u *unpackSteps) transform() func(*job) error {
-	dec := u.session.NewDecoder()
+func (u *unpackSteps) newCoder() func(*job) error {
+	dec := u.s.NewDecoder()
 	return func(j *job) error {
 		raw, sum, err := dec.Decode(j.out, j.frame)
 		if err != nil {
@@ -80,9 +78,9 @@ func (u *unpackSteps) write(j *job) (int, error) {
 	return len(j.out), nil
 }
 
-// finish reads the trailer (the reader stopped at the last frame) and
+// trailer reads the trailer (the reader stopped at the last frame) and
 // checks the whole-file digest against it.
-func (u *unpackSteps) finish() (int, error) {
+func (u *unpackSteps) trailer() (int, error) {
 	if _, err := u.r.Next(nil); !errors.Is(err, io.EOF) {
 		if err == nil {
 			return 0, fmt.Errorf("%w: a frame follows the last one", format.ErrCorrupt)
@@ -92,5 +90,4 @@ func (u *unpackSteps) finish() (int, error) {
 	return 0, u.digest.Check(u.r.Trailer())
 }
 
-func (u *unpackSteps) op() obs.Op      { return obs.Decode }
 func (u *unpackSteps) hasOutput() bool { return u.dst != nil }

@@ -9,14 +9,15 @@
 // Every goroutine that uses the Governor acquires in one fixed order, and
 // that order is what makes deadlock impossible:
 //
-//  1. bytes, for the buffers a chunk will live in (or the memory a
-//     passphrase's key derivation holds);
+//  1. bytes, for the buffers a chunk will live in, a worker's compressor
+//     or decompressor, or the memory a passphrase's key derivation holds;
 //  2. then one token, CPU or I/O, for one step of work on those buffers.
 //
 // A token is held only for one bounded step (one encode, one read, one
 // write) and is released before anything else is waited for. Nobody waits
-// for bytes while holding a token, and nobody holds two tokens, so no cycle
-// of waiters can form. A file's own limit (its worker count) is structural:
+// for bytes while holding a token, nobody holds two tokens, and a file
+// waits for bytes only while it holds none (later it takes only bytes that
+// are free at once, see the engine), so no cycle of waiters can form. A file's own limit (its worker count) is structural:
 // the engine starts that many worker goroutines, and each asks the global
 // Governor for a token only when it has a chunk to work on. Waiting for a
 // global token therefore never pins a per-file resource another file needs.
@@ -26,10 +27,11 @@
 // The budgets are golang.org/x/sync/semaphore.Weighted, which serve waiters
 // strictly in arrival order: a large request at the head of the queue holds
 // back smaller ones behind it, even when they would fit. That is what keeps
-// large requests from starving, and it is also why a request larger than
-// the whole budget must never be queued: it would wait forever and block
-// everyone behind it. Such a request fails at once with an error wrapping
-// ErrOverBudget that names both sizes.
+// large requests from starving. A request larger than the whole budget is
+// different: it can never be satisfied, so queued it would only wait until
+// its context is cancelled (the semaphore does not let it block the others
+// meanwhile), and the file would hang without saying why. Such a request
+// fails at once with an error wrapping ErrOverBudget that names both sizes.
 //
 // # Fairness between files: the small lane
 //
@@ -48,7 +50,13 @@
 // one per goroutine queued before it, a bound set by the other files'
 // worker counts, not by their sizes.
 //
-// A FileGov also tells its engine when other files wait for bytes
-// (FileGov.Contended), so that a running file gives buffers back instead of
+// # Bytes are held as grants
+//
+// FileGov.AcquireBytes returns a Grant: the bytes, and the lane they came
+// from. Whoever holds the memory holds the grant and releases it once, so
+// the only count of bytes in use is the Governor's own (Stats.BytesInUse),
+// and nothing has to remember which lane to give bytes back to. A grant
+// also tells its holder when another file waits for the lane it came from
+// (Grant.Wanted), so that a running file gives buffers back instead of
 // keeping the most it ever needed.
 package govern

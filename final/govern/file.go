@@ -1,21 +1,14 @@
 package govern
 
-import (
-	"context"
-	"sync"
-)
+import "context"
 
 // FileGov is a Governor as one file sees it: the same tokens, and bytes
 // from the lane the file's size puts it in. Use one FileGov per file (per
-// Pack or Unpack run); it is safe for concurrent use by that run's
-// goroutines.
+// Pack, Unpack or Verify run), for everything that file does; it is safe
+// for concurrent use by that run's goroutines.
 type FileGov struct {
 	g     *Governor
 	small bool
-
-	mu        sync.Mutex
-	held      int64 // bytes this file holds, from either pool
-	fromSmall int64 // of held, bytes taken from the small lane
 }
 
 // File returns the FileGov for a file of size bytes. Files of at most
@@ -50,68 +43,32 @@ func (f *FileGov) ReleaseIO() { f.g.ReleaseIO() }
 // free at once, and otherwise queues on the small lane, behind small files
 // only. A request that no pool it may use could ever grant fails at once
 // with an error wrapping ErrOverBudget.
-func (f *FileGov) AcquireBytes(ctx context.Context, n int64) error {
+func (f *FileGov) AcquireBytes(ctx context.Context, n int64) (Grant, error) {
 	if err := ctx.Err(); err != nil {
-		return err // checked first, as pool.acquire does: a cancelled ctx never acquires
+		return Grant{}, err // checked first, as pool.acquire does: a cancelled ctx never acquires
 	}
-	if f.TryAcquireBytes(n) {
-		return nil
+	if g, ok := f.TryAcquireBytes(n); ok {
+		return g, nil
 	}
 	p := f.queueFor(n)
 	if err := p.acquire(ctx, n); err != nil {
-		return err
+		return Grant{}, err
 	}
-	f.charge(p, n)
-	return nil
+	return Grant{p: p, n: n}, nil
 }
 
 // TryAcquireBytes takes n bytes if they are free now without waiting, and
 // reports whether it did. It never queues, so it never delays anyone.
-func (f *FileGov) TryAcquireBytes(n int64) bool {
+func (f *FileGov) TryAcquireBytes(n int64) (Grant, bool) {
 	for _, p := range []*pool{f.g.shared, f.smallLane()} {
 		if p != nil && p.tryAcquire(n) {
-			f.charge(p, n)
-			return true
+			return Grant{p: p, n: n}, true
 		}
 	}
-	return false
+	return Grant{}, false
 }
 
 // docs:endregion small-lane
-
-// ReleaseBytes returns n of the bytes f holds. Small-lane bytes go back
-// first, since only small files can use them.
-func (f *FileGov) ReleaseBytes(n int64) {
-	f.mu.Lock()
-	fromSmall := min(n, f.fromSmall)
-	f.fromSmall -= fromSmall
-	f.held -= n
-	f.mu.Unlock()
-	f.g.bytes.Add(-n)
-	if fromSmall > 0 {
-		f.g.small.release(fromSmall)
-	}
-	if n > fromSmall {
-		f.g.shared.release(n - fromSmall)
-	}
-}
-
-// BytesInUse returns how many bytes f holds now.
-func (f *FileGov) BytesInUse() int64 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.held
-}
-
-// Contended reports whether another file is waiting for bytes that f could
-// give back: a running file should then return buffers it can do without
-// rather than keep them until it ends.
-func (f *FileGov) Contended() bool {
-	if f.g.shared.waiting.Load() > 0 {
-		return true
-	}
-	return f.fromSmallNow() > 0 && f.g.small.waiting.Load() > 0
-}
 
 // smallLane is the lane f may queue on besides the shared budget, or nil.
 func (f *FileGov) smallLane() *pool {
@@ -130,18 +87,34 @@ func (f *FileGov) queueFor(n int64) *pool {
 	return f.g.shared
 }
 
-func (f *FileGov) charge(p *pool, n int64) {
-	f.mu.Lock()
-	f.held += n
-	if p == f.g.small {
-		f.fromSmall += n
-	}
-	f.mu.Unlock()
-	f.g.bytes.Add(n)
+// A Grant is bytes taken from the budget, and the lane they came from.
+// Whoever holds the memory holds the grant, and releases it once, when the
+// memory is no longer in use. The zero Grant holds nothing.
+type Grant struct {
+	p *pool
+	n int64
 }
 
-func (f *FileGov) fromSmallNow() int64 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.fromSmall
+// Size returns the number of bytes g holds.
+func (g Grant) Size() int64 { return g.n }
+
+// Release gives g's bytes back to the lane they came from. Call it once.
+func (g Grant) Release() {
+	if g.p != nil {
+		g.p.release(g.n)
+	}
 }
+
+// Split divides g into its first n bytes and the rest, from the same
+// lane, to be released each on its own. n must be 0..g.Size().
+func (g Grant) Split(n int64) (first, rest Grant) {
+	if n < 0 || n > g.n {
+		panic("govern: Split beyond the grant")
+	}
+	return Grant{p: g.p, n: n}, Grant{p: g.p, n: g.n - n}
+}
+
+// Wanted reports whether another request waits for the lane g came from:
+// a holder that can do without these bytes should then release them rather
+// than keep them until it ends.
+func (g Grant) Wanted() bool { return g.p != nil && g.p.waiting.Load() > 0 }

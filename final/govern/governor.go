@@ -57,30 +57,28 @@ func (l Limits) withDefaults() Limits {
 
 // A Governor hands out CPU tokens, I/O tokens and bytes to every file of a
 // process. It is safe for concurrent use; see the package documentation
-// for the order in which to acquire.
+// for the order in which to acquire. Bytes are taken through a FileGov.
 type Governor struct {
 	limits Limits
 	cpu    *pool
 	io     *pool
 	shared *pool           // Bytes less the small lane: every file may draw from it
 	small  *pool           // the small lane, nil when there is none
-	bytes  highwater.Gauge // bytes held from both pools, for Stats
+	bytes  highwater.Gauge // bytes held from both lanes: the one count of them
 }
 
 // New returns a Governor with the given limits; zero fields get defaults.
 func New(l Limits) *Governor {
 	l = l.withDefaults()
-	g := &Governor{
-		limits: l,
-		cpu:    newPool("CPU tokens", int64(l.CPU)),
-		io:     newPool("I/O tokens", int64(l.IO)),
-	}
+	g := &Governor{limits: l}
+	g.cpu = newPool("CPU tokens", int64(l.CPU), new(highwater.Gauge))
+	g.io = newPool("I/O tokens", int64(l.IO), new(highwater.Gauge))
 	shared := l.Bytes
 	if l.SmallBytes > 0 {
 		shared -= l.SmallBytes
-		g.small = newPool("small-file lane of the byte budget", l.SmallBytes)
+		g.small = newPool("small-file lane of the byte budget", l.SmallBytes, &g.bytes)
 	}
-	g.shared = newPool("byte budget", shared)
+	g.shared = newPool("byte budget", shared, &g.bytes)
 	return g
 }
 
@@ -101,30 +99,11 @@ func (g *Governor) AcquireIO(ctx context.Context) error { return g.io.acquire(ct
 // ReleaseIO returns an I/O token.
 func (g *Governor) ReleaseIO() { g.io.release(1) }
 
-// AcquireBytes waits until n bytes of the shared budget are free and takes
-// them, or until ctx is done. A request larger than the shared budget fails
-// at once with an error wrapping ErrOverBudget. Files that may be small
-// should go through File instead, to use the small lane.
-func (g *Governor) AcquireBytes(ctx context.Context, n int64) error {
-	if err := g.shared.acquire(ctx, n); err != nil {
-		return err
-	}
-	g.bytes.Add(n)
-	return nil
-}
-
-// ReleaseBytes returns n bytes taken with AcquireBytes.
-func (g *Governor) ReleaseBytes(n int64) {
-	g.bytes.Add(-n)
-	g.shared.release(n)
-}
-
 // Stats is a snapshot of a Governor's use.
 type Stats struct {
 	CPUInUse   int   // CPU tokens held now
 	IOInUse    int   // I/O tokens held now
 	BytesInUse int64 // bytes held now, small lane included
-	SmallInUse int64 // of BytesInUse, bytes held from the small lane
 
 	PeakCPU   int   // most CPU tokens ever held at once
 	PeakIO    int   // most I/O tokens ever held at once
@@ -150,7 +129,6 @@ func (g *Governor) Stats() Stats {
 		BytesWaits: g.shared.waits.Load(),
 	}
 	if g.small != nil {
-		s.SmallInUse = g.small.held.Load()
 		s.BytesWaits += g.small.waits.Load()
 	}
 	return s

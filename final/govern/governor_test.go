@@ -45,12 +45,12 @@ func TestRequestLargerThanBudgetFailsFast(t *testing.T) {
 		g := govern.New(govern.Limits{Bytes: 100, SmallBytes: 20, SmallFile: 10})
 		ctx := context.Background()
 
-		err := g.AcquireBytes(ctx, 81)
+		_, err := g.File(-1).AcquireBytes(ctx, 81)
 		require.ErrorIs(t, err, govern.ErrOverBudget)
 		assert.Contains(t, err.Error(), "81 asked")
 		assert.Contains(t, err.Error(), "holds 80")
 
-		err = g.File(5).AcquireBytes(ctx, 81)
+		_, err = g.File(5).AcquireBytes(ctx, 81)
 		assert.ErrorIs(t, err, govern.ErrOverBudget, "a small file may not exceed the shared budget either")
 		assert.Zero(t, g.Stats().BytesInUse)
 	})
@@ -66,10 +66,11 @@ func TestHeldNeverExceedsLimits(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 8 {
 			wg.Go(func() {
-				if !assert.NoError(t, g.AcquireBytes(ctx, 3)) {
+				bytes, err := g.File(-1).AcquireBytes(ctx, 3)
+				if !assert.NoError(t, err) {
 					return
 				}
-				defer g.ReleaseBytes(3)
+				defer bytes.Release()
 				if !assert.NoError(t, g.AcquireCPU(ctx)) {
 					return
 				}
@@ -101,8 +102,10 @@ func TestCancelledContextNeverAcquires(t *testing.T) {
 		cancel()
 		assert.ErrorIs(t, g.AcquireCPU(ctx), context.Canceled)
 		assert.ErrorIs(t, g.AcquireIO(ctx), context.Canceled)
-		assert.ErrorIs(t, g.AcquireBytes(ctx, 1), context.Canceled)
-		assert.ErrorIs(t, g.File(1).AcquireBytes(ctx, 1), context.Canceled)
+		for _, size := range []int64{-1, 1} { // large and small files
+			_, err := g.File(size).AcquireBytes(ctx, 1)
+			assert.ErrorIs(t, err, context.Canceled)
+		}
 		assert.Equal(t, govern.Stats{}, g.Stats(), "nothing was taken, nothing waited")
 	})
 }
@@ -111,12 +114,15 @@ func TestCancelWhileWaiting(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		g := govern.New(govern.Limits{CPU: 1, Bytes: 10, SmallBytes: -1})
 		require.NoError(t, g.AcquireCPU(context.Background()))
-		require.NoError(t, g.AcquireBytes(context.Background(), 10))
+		held := acquire(t, g.File(-1), 10)
 
 		ctx, cancel := context.WithCancel(context.Background())
 		errs := make(chan error, 2)
 		go func() { errs <- g.AcquireCPU(ctx) }()
-		go func() { errs <- g.AcquireBytes(ctx, 1) }()
+		go func() {
+			_, err := g.File(-1).AcquireBytes(ctx, 1)
+			errs <- err
+		}()
 		synctest.Wait()
 		cancel()
 		assert.ErrorIs(t, <-errs, context.Canceled)
@@ -126,8 +132,40 @@ func TestCancelWhileWaiting(t *testing.T) {
 		assert.Equal(t, 1, s.CPUInUse, "a cancelled wait takes nothing")
 		assert.Equal(t, int64(10), s.BytesInUse)
 		g.ReleaseCPU()
-		g.ReleaseBytes(10)
+		held.Release()
 	})
+}
+
+// acquire takes n bytes for f, failing the test if it cannot.
+func acquire(t *testing.T, f *govern.FileGov, n int64) govern.Grant {
+	t.Helper()
+	g, err := f.AcquireBytes(context.Background(), n)
+	require.NoError(t, err)
+	return g
+}
+
+// bytesOneByOne takes n grants of one byte each for f, so that a test can
+// give them back one at a time.
+func bytesOneByOne(t *testing.T, f *govern.FileGov, n int) (release func()) {
+	grants := make([]govern.Grant, n)
+	for i := range grants {
+		grants[i] = acquire(t, f, 1)
+	}
+	return func() {
+		grants[0].Release()
+		grants = grants[1:]
+	}
+}
+
+// acquiring asks f for n bytes in a goroutine; done reports the error when
+// the request returns, and the grant is sent on grant.
+func acquiring(f *govern.FileGov, n int64) (done chan error, grant chan govern.Grant) {
+	grant = make(chan govern.Grant, 1)
+	return waiter(func() error {
+		g, err := f.AcquireBytes(context.Background(), n)
+		grant <- g
+		return err
+	}), grant
 }
 
 // waiter runs acquire in a goroutine and reports on done when it returns.
@@ -170,17 +208,22 @@ func releasesUntil(done chan error, limit int, release func()) int {
 func TestWithoutLaneSmallFileWaitsBehindHugeRequest(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		g := govern.New(govern.Limits{Bytes: 10, SmallBytes: -1, SmallFile: 100})
-		ctx := context.Background()
 		huge := g.File(1 << 40)
-		require.NoError(t, huge.AcquireBytes(ctx, 10))
-		hugeNext := waiter(func() error { return huge.AcquireBytes(ctx, 4) })
+		releaseOne := bytesOneByOne(t, huge, 10)
+		hugeNext, hugeGrant := acquiring(huge, 4)
 		synctest.Wait()
-		small := waiter(func() error { return g.File(10).AcquireBytes(ctx, 1) })
+		small, smallGrant := acquiring(g.File(10), 1)
 
-		n := releasesUntil(small, 10, func() { huge.ReleaseBytes(1) })
+		n := releasesUntil(small, 10, releaseOne)
 		assert.Equal(t, 5, n, "the small request waits for four releases feeding the huge request, then one of its own")
 		require.NoError(t, <-hugeNext)
 		require.NoError(t, <-small)
+		for range 10 - n {
+			releaseOne()
+		}
+		(<-hugeGrant).Release()
+		(<-smallGrant).Release()
+		assert.Zero(t, g.Stats().BytesInUse)
 	})
 }
 
@@ -189,25 +232,25 @@ func TestWithoutLaneSmallFileWaitsBehindHugeRequest(t *testing.T) {
 func TestSmallLaneNeedsNoReleaseOfHugeFile(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		g := govern.New(govern.Limits{Bytes: 10, SmallBytes: 2, SmallFile: 100})
-		ctx := context.Background()
 		huge := g.File(1 << 40)
 		require.False(t, huge.Small())
-		require.NoError(t, huge.AcquireBytes(ctx, 8))
-		hugeNext := waiter(func() error { return huge.AcquireBytes(ctx, 4) })
+		held := acquire(t, huge, 8)
+		hugeNext, hugeGrant := acquiring(huge, 4)
 		synctest.Wait()
 
 		small := g.File(10)
 		require.True(t, small.Small())
-		done := waiter(func() error { return small.AcquireBytes(ctx, 1) })
-		assert.Equal(t, 0, releasesUntil(done, 10, func() { huge.ReleaseBytes(1) }))
+		done, smallGrant := acquiring(small, 1)
+		assert.Equal(t, 0, releasesUntil(done, 10, func() { t.Fatal("the small file needed a release") }))
 		require.NoError(t, <-done)
-		assert.Equal(t, int64(1), g.Stats().SmallInUse)
-		assert.True(t, huge.Contended(), "the huge file's own request waits on the shared budget")
+		smallBytes := <-smallGrant
+		assert.True(t, held.Wanted(), "the huge file's own request waits on the shared budget")
+		assert.False(t, smallBytes.Wanted(), "nobody waits on the lane")
 
-		small.ReleaseBytes(1)
-		huge.ReleaseBytes(8)
+		smallBytes.Release()
+		held.Release()
 		require.NoError(t, <-hugeNext)
-		huge.ReleaseBytes(4)
+		(<-hugeGrant).Release()
 		assert.Zero(t, g.Stats().BytesInUse)
 	})
 }
@@ -246,21 +289,26 @@ func TestCPUWaitBoundedByWorkersQueuedAhead(t *testing.T) {
 	})
 }
 
-func TestSmallLaneReturnedFirst(t *testing.T) {
+func TestGrantReturnsToItsLane(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		g := govern.New(govern.Limits{Bytes: 10, SmallBytes: 2, SmallFile: 100})
-		ctx := context.Background()
 		huge, small := g.File(-1), g.File(1)
-		require.NoError(t, huge.AcquireBytes(ctx, 7))
-		require.NoError(t, small.AcquireBytes(ctx, 1)) // the last free shared byte
-		require.NoError(t, small.AcquireBytes(ctx, 1)) // from the lane
-		assert.Equal(t, int64(1), g.Stats().SmallInUse)
-		assert.Equal(t, int64(2), small.BytesInUse())
+		hugeBytes := acquire(t, huge, 7)
+		shared := acquire(t, small, 1) // the last free shared byte
+		lane := acquire(t, small, 1)   // from the lane
+		assert.Equal(t, int64(9), g.Stats().BytesInUse, "one count for both lanes")
 
-		small.ReleaseBytes(1)
-		assert.Zero(t, g.Stats().SmallInUse, "the lane gets its byte back first")
-		small.ReleaseBytes(1)
-		huge.ReleaseBytes(7)
+		// Each grant goes back to the lane it came from: with the shared
+		// byte back, a large file's byte fits again; with only the lane's,
+		// it would not.
+		lane.Release()
+		_, ok := huge.TryAcquireBytes(1)
+		assert.False(t, ok, "the lane's byte is not the shared budget's")
+		shared.Release()
+		last, ok := huge.TryAcquireBytes(1)
+		assert.True(t, ok)
+		last.Release()
+		hugeBytes.Release()
 		assert.Zero(t, g.Stats().BytesInUse)
 	})
 }
@@ -280,7 +328,8 @@ func TestDocumentedOrderNeverDeadlocks(t *testing.T) {
 			wg.Go(func() {
 				for range 50 {
 					n := int64(1 + rng.IntN(8))
-					if err := f.AcquireBytes(ctx, n); err != nil {
+					bytes, err := f.AcquireBytes(ctx, n)
+					if err != nil {
 						t.Error(err)
 						return
 					}
@@ -295,7 +344,7 @@ func TestDocumentedOrderNeverDeadlocks(t *testing.T) {
 						runtime.Gosched()
 						tok.release()
 					}
-					f.ReleaseBytes(n)
+					bytes.Release()
 				}
 			})
 		}
@@ -308,20 +357,23 @@ func TestDocumentedOrderNeverDeadlocks(t *testing.T) {
 	})
 }
 
-func TestContended(t *testing.T) {
+func TestWanted(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		g := govern.New(govern.Limits{Bytes: 10, SmallBytes: -1})
-		ctx := context.Background()
 		a, b := g.File(-1), g.File(-1)
-		require.NoError(t, a.AcquireBytes(ctx, 10))
-		assert.False(t, a.Contended(), "nobody waits")
-		done := waiter(func() error { return b.AcquireBytes(ctx, 5) })
+		first, second := acquire(t, a, 5), acquire(t, a, 5)
+		assert.False(t, first.Wanted(), "nobody waits")
+		done, grant := acquiring(b, 5)
 		synctest.Wait()
-		assert.True(t, a.Contended(), "b waits for bytes a could give back")
-		a.ReleaseBytes(5)
+		assert.True(t, first.Wanted(), "b waits for bytes a could give back")
+		first.Release()
 		require.NoError(t, <-done)
-		assert.False(t, a.Contended())
-		a.ReleaseBytes(5)
-		b.ReleaseBytes(5)
+		assert.False(t, second.Wanted())
+		second.Release()
+		(<-grant).Release()
+		assert.Zero(t, g.Stats().BytesInUse)
+		var zero govern.Grant
+		assert.False(t, zero.Wanted())
+		zero.Release() // holds nothing: a no-op
 	})
 }

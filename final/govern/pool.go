@@ -17,16 +17,19 @@ var ErrOverBudget = errors.New("request exceeds the governor's budget")
 
 // pool is one FIFO semaphore with the figures Stats reports.
 type pool struct {
-	name    string
-	size    int64
-	sem     *semaphore.Weighted
-	held    highwater.Gauge
+	name string
+	size int64
+	sem  *semaphore.Weighted
+	// held counts the units taken, which the semaphore does not tell. It
+	// is the one count of them: the byte budget's two lanes share one.
+	held    *highwater.Gauge
 	waits   atomic.Int64 // acquisitions that found the pool busy
 	waiting atomic.Int64 // goroutines blocked in acquire now
 }
 
-func newPool(name string, size int64) *pool {
-	return &pool{name: name, size: size, sem: semaphore.NewWeighted(size)}
+// newPool returns a pool of size units whose use held counts.
+func newPool(name string, size int64, held *highwater.Gauge) *pool {
+	return &pool{name: name, size: size, sem: semaphore.NewWeighted(size), held: held}
 }
 
 // docs:region fifo-acquire
@@ -74,8 +77,11 @@ func (p *pool) release(n int64) {
 
 // docs:region fail-fast
 
-// fits fails for a request the pool could not grant even empty: queued, it
-// would wait forever and, the queue being FIFO, block everyone behind it.
+// fits fails for a request the pool could not grant even empty. Such a
+// request can never be satisfied: queued, it would only wait until its
+// context ends (semaphore.Weighted does not hold back the others behind it
+// for that long; it lets them pass). So it fails at once, with an error
+// that names both sizes, instead of hanging the file until it is cancelled.
 func (p *pool) fits(n int64) error {
 	if n > p.size {
 		return fmt.Errorf("%w: %d asked, the %s holds %d", ErrOverBudget, n, p.name, p.size)

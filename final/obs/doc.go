@@ -18,8 +18,11 @@
 //
 // The Prometheus side is a custom prometheus.Collector: nothing is copied
 // into client_golang's metric types as the engine runs; at scrape time the
-// collector reads the atomics, the histograms and the watched Governor's
-// Stats. Durations are exported in seconds, as Prometheus expects, from
+// collector reads the atomics, the histograms and the resources function
+// given to WatchResources. obs knows no governor, and no engine: the engine
+// gives it a function reporting its governor's figures, and the labels of
+// its work ("encode", "decode"), so obs, govern and engine stay apart.
+// Durations are exported in seconds, as Prometheus expects, from
 // histograms recorded in microseconds.
 //
 // The stages also mark themselves for the execution tracer: each run is a

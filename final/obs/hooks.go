@@ -53,15 +53,16 @@ func (m *Metrics) RunDone(err error) {
 	m.last = now
 }
 
-// Chunk records one chunk encoded or decoded: its raw length and the time
-// the work took.
-func (m *Metrics) Chunk(op Op, rawLen int, took time.Duration) {
+// Chunk records the work called label ("encode", "decode") done on one
+// chunk: its raw length and the time the work took.
+func (m *Metrics) Chunk(label string, rawLen int, took time.Duration) {
 	if m == nil {
 		return
 	}
-	m.chunks[op].Add(1)
-	m.rawBytes[op].Add(int64(rawLen))
-	m.cpu[op].record(took)
+	w := m.workFor(label)
+	w.chunks.Add(1)
+	w.rawBytes.Add(int64(rawLen))
+	w.cpu.record(took)
 }
 
 // QueueWait records how long a chunk waited between being read and its

@@ -8,21 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"packcourse/final/govern"
 	"packcourse/final/internal/highwater"
 )
-
-// Op is the kind of work done on a chunk.
-type Op int
-
-// The ops, used as the "op" label.
-const (
-	Encode Op = iota // raw chunk to frame (pack)
-	Decode           // frame to raw chunk (unpack, verify)
-	numOps
-)
-
-func (op Op) String() string { return [...]string{"encode", "decode"}[op] }
 
 // Queue names a place where chunks wait between stages.
 type Queue int
@@ -42,20 +29,21 @@ func (q Queue) String() string { return [...]string{"work", "write"}[q] }
 type Metrics struct {
 	now func() time.Time
 
-	chunks   [numOps]atomic.Int64
-	rawBytes [numOps]atomic.Int64
-	written  atomic.Int64
-	files    atomic.Int64
-	errors   atomic.Int64
+	written atomic.Int64
+	files   atomic.Int64
+	errors  atomic.Int64
 
 	queues [numQueues]highwater.Gauge
 	busy   highwater.Gauge
 
-	cpu       [numOps]*histogram // time to encode or decode one chunk
-	queueWait *histogram         // time a chunk waited for a worker and a CPU token
-	write     *histogram         // time one write to the destination took
+	workMu    sync.Mutex             // guards work and workOrder
+	work      map[string]*workSeries // by label: what workers do to chunks ("encode", "decode")
+	workOrder []string               // labels in the order first seen, for the summary
 
-	gov atomic.Pointer[govern.Governor]
+	queueWait *histogram // time a chunk waited for a worker and a CPU token
+	write     *histogram // time one write to the destination took
+
+	resources atomic.Pointer[func() Resources] // the governor's figures, read at scrape time
 
 	mu     sync.Mutex // guards the activity window below
 	active int        // runs in progress
@@ -79,9 +67,7 @@ func New(opts ...Option) *Metrics {
 		queueWait: newHistogram(),
 		write:     newHistogram(),
 	}
-	for op := range numOps {
-		m.cpu[op] = newHistogram()
-	}
+	m.work = map[string]*workSeries{}
 	for _, o := range opts {
 		o(m)
 	}
@@ -98,10 +84,50 @@ func New(opts ...Option) *Metrics {
 // more collectors or serving it another way.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
-// WatchGovernor makes the metrics report g's tokens and bytes, read at
-// scrape time. The last governor watched wins.
-func (m *Metrics) WatchGovernor(g *govern.Governor) {
-	if m != nil && g != nil {
-		m.gov.Store(g)
+// Resources is what a governor reports: its tokens and its byte budget.
+type Resources struct{ CPU, IO, Bytes Resource }
+
+// Resource is one limited resource of a governor.
+type Resource struct {
+	InUse, Peak, Limit int64 // held now, most ever held at once, there is
+	Waits              int64 // acquisitions that had to wait
+}
+
+// WatchResources makes the metrics report the resources f returns, called
+// at every scrape and Snapshot (so f must be safe for concurrent use). The
+// last f given wins.
+func (m *Metrics) WatchResources(f func() Resources) {
+	if m != nil && f != nil {
+		m.resources.Store(&f)
 	}
+}
+
+// workSeries are the figures of one kind of work on chunks.
+type workSeries struct {
+	chunks, rawBytes atomic.Int64
+	cpu              *histogram // time one chunk's work took
+}
+
+// DeclareWork makes each label's series exist before any chunk is
+// recorded under it, so /metrics shows them at zero from the start.
+func (m *Metrics) DeclareWork(labels ...string) {
+	if m == nil {
+		return
+	}
+	for _, l := range labels {
+		m.workFor(l)
+	}
+}
+
+// workFor returns label's series, made at first use.
+func (m *Metrics) workFor(label string) *workSeries {
+	m.workMu.Lock()
+	defer m.workMu.Unlock()
+	w := m.work[label]
+	if w == nil {
+		w = &workSeries{cpu: newHistogram()}
+		m.work[label] = w
+		m.workOrder = append(m.workOrder, label)
+	}
+	return w
 }

@@ -77,15 +77,15 @@ func TestMetricsAgreeWithTheWorkDone(t *testing.T) {
 	require.Equal(t, data, restored.Bytes())
 
 	s := m.Snapshot()
-	assert.Equal(t, int64(n), s.Chunks[obs.Encode])
-	assert.Equal(t, int64(n), s.Chunks[obs.Decode])
-	assert.Equal(t, int64(len(data)), s.RawBytes[obs.Encode])
-	assert.Equal(t, int64(len(data)), s.RawBytes[obs.Decode])
+	assert.Equal(t, int64(n), s.WorkOf("encode").Chunks)
+	assert.Equal(t, int64(n), s.WorkOf("decode").Chunks)
+	assert.Equal(t, int64(len(data)), s.WorkOf("encode").RawBytes)
+	assert.Equal(t, int64(len(data)), s.WorkOf("decode").RawBytes)
 	assert.Equal(t, int64(container.Len()+len(data)), s.WrittenBytes, "the container, then the original")
 	assert.Equal(t, int64(2), s.Files)
 	assert.Zero(t, s.Errors)
-	assert.Equal(t, int64(n), s.CPU[obs.Encode].Count)
-	assert.Equal(t, int64(n), s.CPU[obs.Decode].Count)
+	assert.Equal(t, int64(n), s.WorkOf("encode").CPU.Count)
+	assert.Equal(t, int64(n), s.WorkOf("decode").CPU.Count)
 	assert.Equal(t, int64(2*n), s.QueueWait.Count)
 	assert.Equal(t, int64(n+2+n), s.Write.Count, "pack writes the header, n frames and the trailer; unpack n chunks")
 	for q, g := range s.Queues {
@@ -104,7 +104,8 @@ func TestMetricsAgreeWithTheWorkDone(t *testing.T) {
 	assertSeries(t, page, `pipeline_queue_wait_seconds_count`, 2*n)
 	assertSeries(t, page, `pipeline_governor_tokens_limit{kind="cpu"}`, 2)
 	assertSeries(t, page, `pipeline_governor_bytes_in_use`, 0)
-	assertSeries(t, page, `pipeline_governor_bytes_peak`, g.Stats().PeakBytes)
+	assertSeries(t, page, `pipeline_governor_bytes_peak`, float64(g.Stats().PeakBytes))
+	assertSeries(t, page, `pipeline_governor_bytes_limit`, float64(g.Limits().Bytes))
 }
 
 func TestFailedRunsAreCounted(t *testing.T) {
@@ -123,10 +124,11 @@ func TestFailedRunsAreCounted(t *testing.T) {
 func TestQuantilesAndThroughput(t *testing.T) {
 	c := newClock()
 	m := obs.New(obs.WithClock(c.Now))
+	m.DeclareWork("encode", "decode")
 	m.RunStarted()
 	for i := 1; i <= 100; i++ {
 		// Below 2048µs, 3 significant digits keep every microsecond exact.
-		m.Chunk(obs.Encode, 1<<20, time.Duration(10*i)*time.Microsecond)
+		m.Chunk("encode", 1<<20, time.Duration(10*i)*time.Microsecond)
 		m.QueueWait(time.Duration(i) * time.Microsecond)
 	}
 	c.Advance(4 * time.Second)
@@ -134,7 +136,7 @@ func TestQuantilesAndThroughput(t *testing.T) {
 	c.Advance(time.Hour) // idle time after the last run does not count
 
 	s := m.Snapshot()
-	l := s.CPU[obs.Encode]
+	l := s.WorkOf("encode").CPU
 	assert.Equal(t, int64(100), l.Count)
 	assert.Equal(t, 500*time.Microsecond, l.P50)
 	assert.Equal(t, 950*time.Microsecond, l.P95)
@@ -191,10 +193,10 @@ func TestWriteQueueShowsBackpressure(t *testing.T) {
 		assert.LessOrEqual(t, s.Queues[obs.WriteQueue].Peak, int64(inFlight))
 		assert.Zero(t, s.Queues[obs.WorkQueue].Now)
 		assert.Zero(t, s.Busy.Now)
-		assert.Equal(t, inFlight*engine.MinBytes(chunk), s.Governor.BytesInUse)
+		assert.Equal(t, g.Stats().BytesInUse, s.Governor.Bytes.InUse, "the governor's own count")
 		page := scrape(t, m)
 		assertSeries(t, page, `pipeline_queue_depth{queue="write"}`, inFlight-1)
-		assertSeries(t, page, `pipeline_governor_bytes_in_use`, inFlight*engine.MinBytes(chunk))
+		assertSeries(t, page, `pipeline_governor_bytes_in_use`, float64(g.Stats().BytesInUse))
 
 		close(dst.Gate)
 		require.NoError(t, <-done)
@@ -265,7 +267,7 @@ func TestConcurrentRecording(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for i := range 1000 {
-				m.Chunk(obs.Decode, 10, time.Duration(i)*time.Microsecond)
+				m.Chunk("decode", 10, time.Duration(i)*time.Microsecond)
 				m.Queued(obs.WorkQueue, 1)
 				m.Queued(obs.WorkQueue, -1)
 			}
@@ -273,9 +275,9 @@ func TestConcurrentRecording(t *testing.T) {
 	}
 	wg.Wait()
 	s := m.Snapshot()
-	assert.Equal(t, int64(8000), s.Chunks[obs.Decode])
-	assert.Equal(t, int64(80000), s.RawBytes[obs.Decode])
-	assert.Equal(t, int64(8000), s.CPU[obs.Decode].Count)
+	assert.Equal(t, int64(8000), s.WorkOf("decode").Chunks)
+	assert.Equal(t, int64(80000), s.WorkOf("decode").RawBytes)
+	assert.Equal(t, int64(8000), s.WorkOf("decode").CPU.Count)
 	assert.Zero(t, s.Queues[obs.WorkQueue].Now)
 	assert.LessOrEqual(t, s.Queues[obs.WorkQueue].Peak, int64(8))
 }
@@ -287,13 +289,14 @@ func TestNilMetricsDoNothing(t *testing.T) {
 	assert.Zero(t, m.Since(time.Now()))
 	assert.NotPanics(t, func() {
 		m.RunStarted()
-		m.Chunk(obs.Encode, 1, time.Second)
+		m.Chunk("encode", 1, time.Second)
 		m.QueueWait(time.Second)
 		m.Wrote(1, time.Second)
 		m.Queued(obs.WorkQueue, 1)
 		m.Busy(1)
 		m.RunDone(nil)
-		m.WatchGovernor(govern.New(govern.Limits{}))
+		m.WatchResources(func() obs.Resources { return obs.Resources{} })
+		m.DeclareWork("encode")
 	})
 }
 

@@ -64,10 +64,10 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	gauge := func(d *prometheus.Desc, v int64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v), labels...)
 	}
-	for op := range numOps {
-		counter(descChunks, s.Chunks[op], op.String())
-		counter(descRawBytes, s.RawBytes[op], op.String())
-		ch <- summary(descCPU, s.CPU[op], op.String())
+	for _, w := range s.Work {
+		counter(descChunks, w.Chunks, w.Label)
+		counter(descRawBytes, w.RawBytes, w.Label)
+		ch <- summary(descCPU, w.CPU, w.Label)
 	}
 	counter(descWritten, s.WrittenBytes)
 	counter(descFiles, s.Files)
@@ -81,18 +81,16 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- summary(descWrite, s.Write)
 
 	if g := s.Governor; g != nil {
-		gauge(descTokens, int64(g.CPUInUse), "cpu")
-		gauge(descTokens, int64(g.IOInUse), "io")
-		gauge(descTokensLimit, int64(s.Limits.CPU), "cpu")
-		gauge(descTokensLimit, int64(s.Limits.IO), "io")
-		gauge(descTokensPeak, int64(g.PeakCPU), "cpu")
-		gauge(descTokensPeak, int64(g.PeakIO), "io")
-		gauge(descBytes, g.BytesInUse)
-		gauge(descBytesLimit, s.Limits.Bytes)
-		gauge(descBytesPeak, g.PeakBytes)
-		counter(descGovWaits, g.CPUWaits, "cpu")
-		counter(descGovWaits, g.IOWaits, "io")
-		counter(descGovWaits, g.BytesWaits, "bytes")
+		for kind, r := range map[string]Resource{"cpu": g.CPU, "io": g.IO} {
+			gauge(descTokens, r.InUse, kind)
+			gauge(descTokensLimit, r.Limit, kind)
+			gauge(descTokensPeak, r.Peak, kind)
+			counter(descGovWaits, r.Waits, kind)
+		}
+		gauge(descBytes, g.Bytes.InUse)
+		gauge(descBytesLimit, g.Bytes.Limit)
+		gauge(descBytesPeak, g.Bytes.Peak)
+		counter(descGovWaits, g.Bytes.Waits, "bytes")
 	}
 }
 

@@ -1,9 +1,9 @@
 package obs
 
 import (
+	"slices"
 	"time"
 
-	"packcourse/final/govern"
 	"packcourse/final/internal/highwater"
 )
 
@@ -14,19 +14,34 @@ type Gauge struct{ Now, Peak int64 }
 // atomically; the whole is not one atomic snapshot).
 type Snapshot struct {
 	Elapsed      time.Duration    // first run's start to last run's end, or to now while runs are active
-	Chunks       [numOps]int64    // chunks encoded, decoded
-	RawBytes     [numOps]int64    // their raw bytes
+	Work         []Work           // per kind of work on chunks, in the order first seen
 	WrittenBytes int64            // bytes written to destinations
 	Files        int64            // runs finished
 	Errors       int64            // of those, runs that failed or were cancelled
 	Queues       [numQueues]Gauge // chunks waiting, per queue
 	Busy         Gauge            // workers encoding or decoding
-	CPU          [numOps]Latency  // per-chunk encode, decode time
 	QueueWait    Latency          // time a chunk waited for a worker and a CPU token
 	Write        Latency          // time one write took
 
-	Governor *govern.Stats // nil when no governor is watched
-	Limits   govern.Limits // the watched governor's limits
+	Governor *Resources // nil when no governor is watched
+}
+
+// Work is what was done to chunks under one label.
+type Work struct {
+	Label    string  // "encode", "decode"
+	Chunks   int64   // chunks done
+	RawBytes int64   // their raw bytes
+	CPU      Latency // time one chunk's work took
+}
+
+// WorkOf returns the figures of label, zero if nothing was recorded.
+func (s Snapshot) WorkOf(label string) Work {
+	for _, w := range s.Work {
+		if w.Label == label {
+			return w
+		}
+	}
+	return Work{Label: label}
 }
 
 // Snapshot returns the current figures.
@@ -40,17 +55,19 @@ func (m *Metrics) Snapshot() Snapshot {
 		QueueWait:    m.queueWait.latency(),
 		Write:        m.write.latency(),
 	}
-	for op := range numOps {
-		s.Chunks[op] = m.chunks[op].Load()
-		s.RawBytes[op] = m.rawBytes[op].Load()
-		s.CPU[op] = m.cpu[op].latency()
+	m.workMu.Lock()
+	labels := slices.Clone(m.workOrder)
+	m.workMu.Unlock()
+	for _, l := range labels {
+		w := m.workFor(l)
+		s.Work = append(s.Work, Work{Label: l, Chunks: w.chunks.Load(), RawBytes: w.rawBytes.Load(), CPU: w.cpu.latency()})
 	}
 	for q := range numQueues {
 		s.Queues[q] = gaugeOf(&m.queues[q])
 	}
-	if g := m.gov.Load(); g != nil {
-		st := g.Stats()
-		s.Governor, s.Limits = &st, g.Limits()
+	if f := m.resources.Load(); f != nil {
+		r := (*f)()
+		s.Governor = &r
 	}
 	return s
 }
@@ -60,7 +77,15 @@ func (s Snapshot) Throughput() float64 {
 	if s.Elapsed <= 0 {
 		return 0
 	}
-	return float64(s.RawBytes[Encode]+s.RawBytes[Decode]) / s.Elapsed.Seconds()
+	return float64(s.rawBytes()) / s.Elapsed.Seconds()
+}
+
+// rawBytes is the raw bytes of all the work done.
+func (s Snapshot) rawBytes() (n int64) {
+	for _, w := range s.Work {
+		n += w.RawBytes
+	}
+	return n
 }
 
 func (m *Metrics) elapsed() time.Duration {

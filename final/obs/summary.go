@@ -13,14 +13,17 @@ import (
 func (m *Metrics) Summary() string {
 	s := m.Snapshot()
 	var b strings.Builder
-	raw := s.RawBytes[Encode] + s.RawBytes[Decode]
+	raw := s.rawBytes()
 	fmt.Fprintf(&b, "runs        %d (%d failed) in %s: %s raw, %s/s\n",
 		s.Files, s.Errors, s.Elapsed.Round(time.Millisecond), units.FormatSize(raw), units.FormatSize(int64(s.Throughput())))
-	fmt.Fprintf(&b, "chunks      %d encoded, %d decoded; %s written\n",
-		s.Chunks[Encode], s.Chunks[Decode], units.FormatSize(s.WrittenBytes))
-	for op := range numOps {
-		if s.CPU[op].Count > 0 {
-			fmt.Fprintf(&b, "%-11s %s\n", op.String(), latencyLine(s.CPU[op]))
+	var done []string
+	for _, w := range s.Work {
+		done = append(done, fmt.Sprintf("%s %d", w.Label, w.Chunks))
+	}
+	fmt.Fprintf(&b, "chunks      %s; %s written\n", strings.Join(done, ", "), units.FormatSize(s.WrittenBytes))
+	for _, w := range s.Work {
+		if w.CPU.Count > 0 {
+			fmt.Fprintf(&b, "%-11s %s\n", w.Label, latencyLine(w.CPU))
 		}
 	}
 	fmt.Fprintf(&b, "queue wait  %s\n", latencyLine(s.QueueWait))
@@ -29,9 +32,9 @@ func (m *Metrics) Summary() string {
 		s.Queues[WorkQueue].Peak, s.Queues[WriteQueue].Peak, s.Busy.Peak)
 	if g := s.Governor; g != nil {
 		fmt.Fprintf(&b, "buffers     %s in use, peak %s of %s budget; %d waits\n",
-			units.FormatSize(g.BytesInUse), units.FormatSize(g.PeakBytes), units.FormatSize(s.Limits.Bytes), g.BytesWaits)
+			units.FormatSize(g.Bytes.InUse), units.FormatSize(g.Bytes.Peak), units.FormatSize(g.Bytes.Limit), g.Bytes.Waits)
 		fmt.Fprintf(&b, "tokens      cpu %d/%d (peak %d, %d waits), io %d/%d (peak %d, %d waits)\n",
-			g.CPUInUse, s.Limits.CPU, g.PeakCPU, g.CPUWaits, g.IOInUse, s.Limits.IO, g.PeakIO, g.IOWaits)
+			g.CPU.InUse, g.CPU.Limit, g.CPU.Peak, g.CPU.Waits, g.IO.InUse, g.IO.Limit, g.IO.Peak, g.IO.Waits)
 	}
 	return b.String()
 }
