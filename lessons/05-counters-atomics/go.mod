@@ -7,6 +7,7 @@ require (
 	golang.org/x/sync v0.25.0
 	packcourse/lessons/00-the-job v0.0.0
 	packcourse/lessons/03-channel-pipeline v0.0.0
+	packcourse/lessons/04-streaming-io v0.0.0
 )
 
 require github.com/klauspost/compress v1.20.4 // indirect
@@ -20,6 +21,8 @@ require (
 replace packcourse/lessons/00-the-job => ../00-the-job
 
 replace packcourse/lessons/03-channel-pipeline => ../03-channel-pipeline
+
+replace packcourse/lessons/04-streaming-io => ../04-streaming-io
 
 replace packcourse/lessons/02-bounded-fanout => ../02-bounded-fanout
 

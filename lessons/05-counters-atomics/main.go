@@ -1,8 +1,9 @@
-// Command 04-streaming-io packs a generated input, then one 8 times
-// larger, with lesson 03's engine and with this lesson's streaming one,
-// and prints what each held: the engine's own count of buffered bytes and
-// the process's peak resident memory. Both outputs are hashed and must be
-// the same bytes.
+// Command 05-counters-atomics packs a generated input with lesson 04's
+// engine and then with this lesson's, looking at each every so often
+// while it runs: lesson 04 has only Stats, which describes the last run
+// to finish, so it shows nothing until the end; lesson 05's Progress shows
+// each stage's chunks and bytes as they go. Both outputs are hashed and
+// must be the same bytes.
 package main
 
 import (
@@ -13,44 +14,29 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"text/tabwriter"
 	"time"
 
 	"packcourse/core/codec"
-	"packcourse/core/memstat"
 	"packcourse/core/units"
 	"packcourse/core/workload"
-	lesson03 "packcourse/lessons/03-channel-pipeline/engine"
+	lesson04 "packcourse/lessons/04-streaming-io/engine"
 	"packcourse/lessons/05-counters-atomics/engine"
 )
 
 func main() {
-	size := flag.String("size", "16MiB", "bytes of mixed data in the smaller input; the larger is 8 times as much")
+	size := flag.String("size", "256MiB", "bytes of mixed data to pack")
 	chunk := flag.String("chunk", "1MiB", "chunk size")
-	level := flag.Int("level", 1, "DEFLATE level 1..9 (1 keeps the demo quick)")
+	level := flag.Int("level", 6, "DEFLATE level 1..9")
 	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "worker goroutines")
+	every := flag.Duration("every", 100*time.Millisecond, "how often to look at the run")
 	flag.Parse()
-	if err := run(*size, *chunk, *level, *workers); err != nil {
-		fmt.Fprintln(os.Stderr, "04-streaming-io:", err)
+	if err := run(*size, *chunk, *level, *workers, *every); err != nil {
+		fmt.Fprintln(os.Stderr, "05-counters-atomics:", err)
 		os.Exit(1)
 	}
 }
 
-// packer is lesson 03's engine or lesson 04's.
-type packer interface {
-	Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) error
-}
-
-// result is one run, as the table shows it.
-type result struct {
-	buffered int64
-	buffers  string
-	peakRSS  int64
-	elapsed  time.Duration
-	sum      [32]byte
-}
-
-func run(sizeFlag, chunkFlag string, level, workers int) error {
+func run(sizeFlag, chunkFlag string, level, workers int, every time.Duration) error {
 	size, err := units.ParseSize(sizeFlag)
 	if err != nil {
 		return err
@@ -59,58 +45,79 @@ func run(sizeFlag, chunkFlag string, level, workers int) error {
 	if err != nil {
 		return err
 	}
-	o := codec.Options{ChunkSize: int(chunk), Level: level}
-	fmt.Printf("packing %s and %s of mixed data, streamed from a generator, in %s chunks at level %d with %d workers\n\n",
-		units.FormatSize(size), units.FormatSize(8*size), units.FormatSize(chunk), level, workers)
-
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "input\tengine\tpeak buffered (engine's count)\tbuffers made\tpeak RSS\ttime\t")
-	for _, n := range []int64{size, 8 * size} {
-		l03 := &lesson03.Engine{Workers: workers}
-		r03, err := measure(l03, n, o)
-		if err != nil {
-			return err
-		}
-		r03.buffered, r03.buffers = l03.Stats().PeakBufferedBytes, fmt.Sprintf("1 + %d", l03.Stats().Chunks) // the input, a frame per chunk
-		l04 := &engine.Engine{Workers: workers}
-		r04, err := measure(l04, n, o)
-		if err != nil {
-			return err
-		}
-		r04.buffered, r04.buffers = l04.Stats().PeakBufferedBytes, fmt.Sprint(l04.Stats().Buffers)
-		if r03.sum != r04.sum {
-			return fmt.Errorf("lesson 03 and lesson 04 packed %s differently", units.FormatSize(n))
-		}
-		for _, r := range []struct {
-			name string
-			result
-		}{{"lesson 03", r03}, {"lesson 04", r04}} {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\t\n", units.FormatSize(n), r.name, units.FormatSize(r.buffered),
-				r.buffers, units.FormatSize(r.peakRSS), r.elapsed.Round(time.Millisecond))
-		}
+	if every <= 0 {
+		return fmt.Errorf("-every must be positive, got %v", every)
 	}
-	tw.Flush()
-	fmt.Printf("\nlesson 04's bound: (Workers+1) chunks + (Queue+1) largest frames = %s, whatever the input\n",
-		units.FormatSize(engine.PackBound(workers, 2*workers, int(chunk))))
-	fmt.Println("both engines wrote the same bytes for each input")
+	o := codec.Options{ChunkSize: int(chunk), Level: level}
+	fmt.Printf("packing %s of mixed data in %s chunks at level %d with %d workers, looking every %v\n\n",
+		units.FormatSize(size), units.FormatSize(chunk), level, workers, every)
+
+	l04 := &lesson04.Engine{Workers: workers}
+	fmt.Println("lesson 04: all it offers is Stats(), the last run to finish")
+	sum04, err := watch(l04.Pack, size, o, every, func(at time.Duration) {
+		fmt.Printf("  %-7v Stats().Chunks = %d\n", at.Round(10*time.Millisecond), l04.Stats().Chunks)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  after   Stats().Chunks = %d\n\n", l04.Stats().Chunks)
+
+	l05 := &engine.Engine{Workers: workers}
+	fmt.Println("lesson 05: Progress(), read while the run goes")
+	const row = "  %-7s %-17s %-17s %-17s %s\n"
+	fmt.Printf(row, "time", "read", "encoded", "written", "read - written")
+	var prev engine.Progress
+	disordered := 0
+	show := func(label string, p engine.Progress) {
+		if p.Written.Chunks > p.Encoded.Chunks || p.Encoded.Chunks > p.Read.Chunks || p.Read.Chunks < prev.Read.Chunks {
+			disordered++
+		}
+		prev = p
+		fmt.Printf(row, label, tally(p.Read), tally(p.Encoded), tally(p.Written), fmt.Sprint(p.Read.Chunks-p.Written.Chunks, " chunks"))
+	}
+	sum05, err := watch(l05.Pack, size, o, every, func(at time.Duration) {
+		show(at.Round(10*time.Millisecond).String(), l05.Progress())
+	})
+	if err != nil {
+		return err
+	}
+	show("after", l05.Progress())
+
+	fmt.Println()
+	if disordered > 0 {
+		return fmt.Errorf("%d snapshots were out of order", disordered)
+	}
+	fmt.Println("every snapshot had written <= encoded <= read, and no count went back")
+	if sum04 != sum05 {
+		return fmt.Errorf("lesson 04 and lesson 05 packed the input differently")
+	}
+	fmt.Println("both engines wrote the same bytes")
 	return nil
 }
 
-// measure packs size bytes of generated data with e, hashing the output,
-// and returns the hash, the time taken and the process's peak RSS during
-// the run.
-func measure(e packer, size int64, o codec.Options) (result, error) {
-	if err := memstat.ResetPeakRSS(); err != nil {
-		return result{}, err
-	}
+// tally formats a count of chunks and their bytes.
+func tally(t engine.Tally) string {
+	return fmt.Sprintf("%d (%s)", t.Chunks, units.FormatSize(t.Bytes))
+}
+
+// watch packs size bytes of generated data with pack, hashing the output,
+// and calls look every so often while the run goes, from this goroutine.
+// It returns the output's hash.
+func watch(pack func(context.Context, io.Writer, io.Reader, codec.Options) error, size int64, o codec.Options, every time.Duration, look func(at time.Duration)) ([32]byte, error) {
 	out := sha256.New()
+	done := make(chan error, 1)
 	start := time.Now()
-	if err := e.Pack(context.Background(), out, workload.New(workload.Mixed, size, 1), o); err != nil {
-		return result{}, err
+	go func() { done <- pack(context.Background(), out, workload.New(workload.Mixed, size, 1), o) }()
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			var sum [32]byte
+			out.Sum(sum[:0])
+			return sum, err
+		case <-tick.C:
+			look(time.Since(start))
+		}
 	}
-	r := result{elapsed: time.Since(start)}
-	out.Sum(r.sum[:0])
-	var err error
-	r.peakRSS, err = memstat.PeakRSS()
-	return r, err
 }

@@ -1,14 +1,15 @@
 package engine_test
 
 import (
-	"fmt"
+	"context"
+	"io"
+	"sync"
 	"testing"
+	"time"
 
 	"packcourse/core/codec"
-	"packcourse/core/units"
-	"packcourse/core/workload"
 	"packcourse/lessons/00-the-job/pipetest"
-	lesson03 "packcourse/lessons/03-channel-pipeline/engine"
+	lesson04 "packcourse/lessons/04-streaming-io/engine"
 	"packcourse/lessons/05-counters-atomics/engine"
 )
 
@@ -16,57 +17,81 @@ import (
 // chunks, DEFLATE level 6, no encryption.
 var benchOptions = codec.Options{}
 
-// BenchmarkPack puts lesson 03 and lesson 04 side by side on the shared
+// BenchmarkPack puts lesson 04 and lesson 05 side by side on the shared
 // 64 MiB workload, each with its default worker count (GOMAXPROCS).
+// Lesson 05 counts its progress in every stage, and another goroutine
+// reads Progress every millisecond while it runs, far more often than
+// any progress line needs: what watching costs is in its figure.
 func BenchmarkPack(b *testing.B) {
-	b.Run("lesson=03", func(b *testing.B) {
-		e := &lesson03.Engine{}
+	b.Run("lesson=04", func(b *testing.B) {
+		e := &lesson04.Engine{}
 		pipetest.BenchPack(b, e, benchOptions)
 		reportBuffered(b, e.Stats().PeakBufferedBytes)
 	})
-	b.Run("lesson=04", func(b *testing.B) {
-		e := &engine.Engine{}
+	b.Run("lesson=05", func(b *testing.B) {
+		e := &watched{Engine: &engine.Engine{}, every: time.Millisecond}
 		pipetest.BenchPack(b, e, benchOptions)
 		reportBuffered(b, e.Stats().PeakBufferedBytes)
-		b.ReportMetric(float64(e.Stats().Buffers), "buffers")
+		b.ReportMetric(float64(e.reads)/float64(b.N), "progress-reads")
 	})
 }
 
 // BenchmarkUnpack does the same for Unpack, on the oracle's container of
 // the shared workload.
 func BenchmarkUnpack(b *testing.B) {
-	b.Run("lesson=03", func(b *testing.B) {
-		e := &lesson03.Engine{}
+	b.Run("lesson=04", func(b *testing.B) {
+		e := &lesson04.Engine{}
 		pipetest.BenchUnpack(b, e, benchOptions)
 		reportBuffered(b, e.Stats().PeakBufferedBytes)
 	})
-	b.Run("lesson=04", func(b *testing.B) {
-		e := &engine.Engine{}
+	b.Run("lesson=05", func(b *testing.B) {
+		e := &watched{Engine: &engine.Engine{}, every: time.Millisecond}
 		pipetest.BenchUnpack(b, e, benchOptions)
 		reportBuffered(b, e.Stats().PeakBufferedBytes)
-		b.ReportMetric(float64(e.Stats().Buffers), "buffers")
+		b.ReportMetric(float64(e.reads)/float64(b.N), "progress-reads")
 	})
 }
 
-// BenchmarkPackGrowing packs a 64 MiB and a 512 MiB file (8x) with both
-// lessons, to show peak RSS growing with the input for lesson 03 and not
-// for lesson 04. It packs at DEFLATE level 1, on both sides, to keep the
-// 512 MiB runs short.
-func BenchmarkPackGrowing(b *testing.B) {
-	o := codec.Options{Level: 1}
-	for _, size := range []int64{64 << 20, 512 << 20} {
-		path := pipetest.InputFile(b, workload.Mixed, size)
-		name := units.FormatSize(size)
-		b.Run(fmt.Sprintf("size=%s/lesson=03", name), func(b *testing.B) {
-			e := &lesson03.Engine{}
-			pipetest.BenchPackFile(b, e, path, size, o)
-			reportBuffered(b, e.Stats().PeakBufferedBytes)
-		})
-		b.Run(fmt.Sprintf("size=%s/lesson=04", name), func(b *testing.B) {
-			e := &engine.Engine{}
-			pipetest.BenchPackFile(b, e, path, size, o)
-			reportBuffered(b, e.Stats().PeakBufferedBytes)
-		})
+// watched is an Engine whose runs are watched: while each Pack or Unpack
+// runs, another goroutine reads its Progress every so often, as a
+// progress line would. reads counts the snapshots taken in all runs.
+type watched struct {
+	*engine.Engine
+	every time.Duration
+	reads int
+}
+
+func (w *watched) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) error {
+	defer w.watch()()
+	return w.Engine.Pack(ctx, dst, src, o)
+}
+
+func (w *watched) Unpack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) error {
+	defer w.watch()()
+	return w.Engine.Unpack(ctx, dst, src, o)
+}
+
+// watch starts reading Progress every w.every and returns the function
+// that stops it and waits for it to end.
+func (w *watched) watch() (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(w.every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				_ = w.Progress()
+				w.reads++ // only this goroutine writes reads until wg.Wait below
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
 	}
 }
 

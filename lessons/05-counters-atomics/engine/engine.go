@@ -1,10 +1,7 @@
-// Package engine is lesson 04's engine: lesson 03's channel pipeline,
-// streaming. The reader reads one chunk at a time into a buffer taken from
-// a bounded pool, and ownership of every buffer travels with the chunk
-// through the channels: a worker encodes into a frame buffer from a second
-// pool and gives the chunk's buffer back; the writer gives the frame
-// buffer back once it is written. The pools, not the input, decide how
-// much memory a run holds.
+// Package engine is lesson 05's engine: lesson 04's streaming pipeline,
+// with its progress readable while it runs. Each stage counts the chunks
+// and bytes it has finished in atomic counters of its own, and Progress
+// takes a consistent snapshot of them from any goroutine.
 package engine
 
 import (
@@ -20,7 +17,8 @@ import (
 // Engine packs and unpacks with one reader goroutine, Workers encoding (or
 // decoding) goroutines and one writer goroutine, streaming its input. The
 // zero value is ready to use. An Engine may run several Packs and Unpacks
-// at once; Stats reports the last one to finish.
+// at once; Stats reports the last one to finish, Progress the last one to
+// start.
 type Engine struct {
 	// Workers is how many goroutines encode or decode chunks; less than
 	// 1 means runtime.GOMAXPROCS(0).
@@ -35,7 +33,8 @@ type Engine struct {
 	// is for tests, which use it to hold a chunk back or inject a fault.
 	EncodeHook func(index int) error
 
-	last atomic.Pointer[Stats]
+	last    atomic.Pointer[Stats]
+	running atomic.Pointer[meter] // the run started last, for Progress
 }
 
 // Stats are figures about one run, measured by the engine as it runs.
@@ -54,6 +53,37 @@ type Stats struct {
 	Buffers           int // buffers the pools made; every chunk reuses one of them
 	BuffersOut        int // buffers not back in their pool when the run ended: 0 unless there is a bug
 }
+
+// docs:region Progress
+// Progress is how far a run has got: what each stage has finished so far.
+// Bytes are bytes of original data in every stage, for Pack and Unpack
+// alike, so the stages compare: Written <= Encoded <= Read always, and at
+// the end of a run that succeeded all three are the input's chunks and
+// bytes.
+type Progress struct {
+	Read    Tally // chunks read from src (an Unpack: frames)
+	Encoded Tally // chunks the workers have encoded (an Unpack: decoded and verified)
+	Written Tally // chunks written to dst
+}
+
+// Tally is a count of chunks and of their bytes of original data.
+type Tally struct {
+	Chunks int64
+	Bytes  int64
+}
+
+// Progress returns how far the run started last has got. It is safe to
+// call from any goroutine at any time, as often as wanted: it only loads
+// atomic counters, so it never makes a stage wait. After the run it
+// reports the run's totals (zero before any run).
+func (e *Engine) Progress() Progress {
+	if m := e.running.Load(); m != nil {
+		return m.progress()
+	}
+	return Progress{}
+}
+
+// docs:endregion Progress
 
 // Stats returns the figures of the last run to finish (zero before any).
 func (e *Engine) Stats() Stats {
@@ -107,6 +137,7 @@ func maxFrameLen(chunkSize int) int { return format.FrameHeaderLen + format.MaxB
 // pool when Pack returns, whatever happened.
 func (e *Engine) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) error {
 	m := new(meter)
+	e.running.Store(m)
 	s, err := codec.NewPackSession(o)
 	if err != nil {
 		e.record(m)
@@ -126,6 +157,7 @@ func (e *Engine) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec
 // order wins.
 func (e *Engine) Unpack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) error {
 	m := new(meter)
+	e.running.Store(m)
 	o, err := o.WithDefaults()
 	if err != nil {
 		e.record(m)

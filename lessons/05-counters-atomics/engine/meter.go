@@ -13,17 +13,24 @@ import (
 type meter struct {
 	goroutines  gauge
 	inFlight    gauge
-	chunks      atomic.Int64
 	queueFull   atomic.Int64
 	writerWaits atomic.Int64
 	poolWaits   atomic.Int64
+
+	// docs:region meter-progress
+	// The run's progress, read by Progress while the run goes: each
+	// stage adds to its own tally once per chunk.
+	read    tally // by the reader
+	encoded tally // by the workers (decoded, in an Unpack)
+	written tally // by the writer
+	// docs:endregion meter-progress
 }
 
 func (m *meter) stats() Stats {
 	return Stats{
 		PeakGoroutines: int(m.goroutines.peak.Load()),
 		PeakInFlight:   int(m.inFlight.peak.Load()),
-		Chunks:         int(m.chunks.Load()),
+		Chunks:         int(m.written.chunks.Load()),
 		QueueFullWaits: int(m.queueFull.Load()),
 		WriterWaits:    int(m.writerWaits.Load()),
 		PoolWaits:      int(m.poolWaits.Load()),
@@ -65,8 +72,48 @@ func (g *gauge) add(delta int64) {
 	}
 }
 
-// written records that the writer is done with a chunk.
-func (m *meter) written() {
+// docs:region meter-events
+// readChunk records that the reader has read a chunk of rawLen bytes of
+// original data (an Unpack: a frame that decodes to rawLen bytes).
+func (m *meter) readChunk(rawLen int) {
+	m.inFlight.add(1)
+	m.read.add(rawLen)
+}
+
+// encodedChunk records that a worker has encoded a chunk (an Unpack:
+// decoded and verified it).
+func (m *meter) encodedChunk(rawLen int) { m.encoded.add(rawLen) }
+
+// wroteChunk records that the writer is done with a chunk.
+func (m *meter) wroteChunk(rawLen int) {
 	m.inFlight.add(-1)
-	m.chunks.Add(1)
+	m.written.add(rawLen)
+}
+
+// docs:endregion meter-events
+
+// tally counts the chunks one stage has finished and their bytes of
+// original data. One goroutine or several add to it while Progress loads
+// it from another, so both halves are atomic; they are two words, so a
+// load may see a chunk in one and not yet in the other.
+type tally struct{ chunks, bytes atomic.Int64 }
+
+func (t *tally) add(rawLen int) {
+	t.bytes.Add(int64(rawLen))
+	t.chunks.Add(1)
+}
+
+func (t *tally) load() Tally { return Tally{Chunks: t.chunks.Load(), Bytes: t.bytes.Load()} }
+
+// progress takes a snapshot of the three tallies, the last stage first.
+// Every chunk is counted by the reader before a worker sees it and by a
+// worker before the writer does, so a chunk in a later tally is already
+// in every earlier one; loaded in this order, the snapshot always has
+// Written <= Encoded <= Read, however the stages run meanwhile.
+func (m *meter) progress() Progress {
+	var p Progress
+	p.Written = m.written.load()
+	p.Encoded = m.encoded.load()
+	p.Read = m.read.load()
+	return p
 }

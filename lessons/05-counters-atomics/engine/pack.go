@@ -93,7 +93,7 @@ func (p *packRun) read(ctx context.Context, chunks *codec.Chunker) error {
 			}
 			return send(ctx, p.queue, failed[codec.Frame](err), nil)
 		}
-		p.meter.inFlight.add(1)
+		p.meter.readChunk(len(chunk.Data))
 
 		frame := newFuture[codec.Frame]()
 		if err := send(ctx, p.queue, frame, &p.meter.queueFull); err != nil {
@@ -127,6 +127,8 @@ func (p *packRun) encode(ctx context.Context) error {
 		p.inputs.put(job.chunk.Data)
 		if err != nil {
 			p.frames.put(out)
+		} else {
+			p.meter.encodedChunk(f.RawLen)
 		}
 		job.frame.resolve(f, err)
 	}
@@ -177,7 +179,7 @@ func (p *packRun) write(ctx context.Context, dst io.Writer) error {
 			return err
 		}
 		digest.Add(f.Sum, f.RawLen)
-		p.meter.written()
+		p.meter.wroteChunk(f.RawLen)
 	}
 }
 

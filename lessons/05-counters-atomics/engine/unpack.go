@@ -102,7 +102,7 @@ func (u *unpackRun) read(ctx context.Context) error {
 			}
 			return send(ctx, u.queue, failed[chunk](err), nil)
 		}
-		u.meter.inFlight.add(1)
+		u.meter.readChunk(f.RawLen)
 
 		c := newFuture[chunk]()
 		if err := send(ctx, u.queue, c, &u.meter.queueFull); err != nil {
@@ -135,6 +135,8 @@ func (u *unpackRun) decode(ctx context.Context) error {
 		u.bodies.put(job.frame.Body)
 		if err != nil {
 			u.chunks.put(out)
+		} else {
+			u.meter.encodedChunk(len(raw))
 		}
 		job.chunk.resolve(chunk{job.frame.Index, raw, sum}, err)
 	}
@@ -167,7 +169,7 @@ func (u *unpackRun) write(ctx context.Context, dst io.Writer) error {
 			return fmt.Errorf("writing frame %d's chunk: %w", c.index, err)
 		}
 		digest.Add(c.sum, len(c.raw))
-		u.meter.written()
+		u.meter.wroteChunk(len(c.raw))
 	}
 }
 
