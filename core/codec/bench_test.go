@@ -54,7 +54,7 @@ func candidates() []candidate {
 	}
 	// klauspost's zstd has four strategies; these levels pick one each.
 	for _, level := range []int{1, 3, 6, 10} {
-		cs = append(cs, candidate{fmt.Sprintf("zstd-%d", level), func() compressor { return newZstdCompressor(level) }})
+		cs = append(cs, candidate{fmt.Sprintf("zstd-%d", level), func() compressor { return newZstdCompressor(level, benchChunk) }})
 	}
 	return cs
 }
@@ -97,7 +97,7 @@ func BenchmarkDecompress(b *testing.B) {
 		data := workload.Bytes(kind, benchInput, 1)
 		for _, codec := range []Codec{Deflate, Zstd} {
 			b.Run(fmt.Sprintf("kind=%s/codec=%s", kind, codec), func(b *testing.B) {
-				comp := newCompressor(codec, codec.DefaultLevel())
+				comp := newCompressor(codec, codec.DefaultLevel(), benchChunk)
 				var frames [][]byte
 				for chunk := range slices.Chunk(data, benchChunk) {
 					out, _ := comp.appendCompressed(nil, chunk)

@@ -28,7 +28,7 @@ type Encoder struct {
 
 // NewEncoder returns an Encoder for the session's container.
 func (s *Session) NewEncoder() *Encoder {
-	return &Encoder{s: s, comp: newCompressor(s.codec, s.level), aead: s.newAEAD()}
+	return &Encoder{s: s, comp: newCompressor(s.codec, s.level, s.header.ChunkSize), aead: s.newAEAD()}
 }
 
 // Encode appends frame index, made from raw, to dst[:0] and returns it.

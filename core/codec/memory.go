@@ -9,12 +9,12 @@ import "packcourse/core/format"
 // leave out the frame and chunk buffers, which the caller allocates.
 
 // zstdBlockSize is the most klauspost's zstd encoder compresses as one
-// block: a chunk no larger needs no history window.
+// block.
 const zstdBlockSize = 128 << 10
 
 // EncoderMemory returns the most bytes one Encoder for o holds between
-// calls: its compressor's tables and, for zstd chunks larger than a block,
-// its history window. Zero fields of o mean their defaults.
+// calls: its compressor's tables and, for zstd, its window. Zero fields of
+// o mean their defaults.
 func EncoderMemory(o Options) int64 {
 	o = o.defaultsOnly()
 	if o.Codec == Zstd {
@@ -46,28 +46,28 @@ func deflateEncoderMemory(level int) int64 {
 }
 
 // zstdEncoderMemory is klauspost/compress/zstd's encoder, by strategy
-// (levels 1-2, 3-5, 6-9, 10-22): its match tables, plus the window it
-// allocates for an input of more than one block.
+// (levels 1-2, 3-5, 6-9, 10-22): its match tables, plus about two and a
+// half bytes per byte of its window (sized to the chunk, see
+// newZstdCompressor), plus the block history the two fastest strategies
+// allocate once a chunk fills a block (1-2) or passes one (3-5).
 func zstdEncoderMemory(level, chunkSize int) int64 {
-	type figure struct {
-		oneBlock, windowed int64 // KiB
-		windowFrom         int   // the smallest chunk that makes it allocate its window
-	}
-	var f figure
+	var tables int64 // KiB
+	history := false
 	switch {
 	case level <= 2:
-		f = figure{768, 9216, zstdBlockSize} // the fastest strategy's window comes at a full block
+		tables, history = 768, chunkSize >= zstdBlockSize
 	case level <= 5:
-		f = figure{1920, 18944, zstdBlockSize + 1}
+		tables, history = 1920, chunkSize > zstdBlockSize
 	case level <= 9:
-		f = figure{21248, 21504, zstdBlockSize + 1}
+		tables = 5888
 	default:
-		f = figure{52224, 52736, zstdBlockSize + 1}
+		tables = 36352
 	}
-	if chunkSize < f.windowFrom {
-		return f.oneBlock << 10
+	n := tables<<10 + int64(zstdWindow(chunkSize))*5/2
+	if history {
+		n += 1 << 20
 	}
-	return f.windowed << 10
+	return n
 }
 
 // defaultsOnly fills in the fields EncoderMemory reads, without

@@ -39,7 +39,7 @@ func perCoder[T any](n int, make func() T, use func(T)) int64 {
 // memoryCases are the codecs, levels (one of each zstd strategy's ends)
 // and chunk sizes (each side of zstd's one-block limit) checked.
 func memoryCases() (cases []Options) {
-	for _, size := range []int{64 << 10, zstdBlockSize, zstdBlockSize + 1, 1 << 20, 4 << 20} {
+	for _, size := range []int{4 << 10, 64 << 10, zstdBlockSize, zstdBlockSize + 1, 512 << 10, 1 << 20, 4 << 20} {
 		for level := 1; level <= 9; level++ {
 			cases = append(cases, Options{Codec: Deflate, Level: level, ChunkSize: size})
 		}

@@ -1,6 +1,3 @@
-// Package files is the part of the pipeline that touches the file system:
-// outputs that appear whole or not at all (WriteAtomic), and runs over many
-// files at once under one governor (Runner).
 package files
 
 import (
@@ -9,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 )
 
@@ -26,6 +24,44 @@ const (
 	StageRename  Stage = "renaming into place"
 	StageSyncDir Stage = "syncing directory"
 )
+
+// ErrNotDurable is wrapped by the error WriteAtomic returns when the
+// output was renamed into place but the directory could not be synced:
+// the file is there, whole, but a power cut could still undo the rename.
+// It is kept: after the rename the file it replaced is gone, so removing
+// the new one would lose both.
+var ErrNotDurable = errors.New("written but not known to be durable")
+
+// NotDurableError is the error of a write published but not synced.
+type NotDurableError struct {
+	Path string
+	Err  error // why the directory sync failed
+}
+
+func (e *NotDurableError) Error() string {
+	return fmt.Sprintf("%s %v: %s: %v", Quote(e.Path), ErrNotDurable, StageSyncDir, e.Err)
+}
+
+// Unwrap returns both ErrNotDurable and the sync's error.
+func (e *NotDurableError) Unwrap() []error { return []error{ErrNotDurable, e.Err} }
+
+// CleanupError is joined to a failed write's error when its temporary file
+// could not be removed afterwards, so the message names both.
+type CleanupError struct {
+	Temp    string // the temporary file left behind
+	Err     error  // why it could not be removed
+	Emptied bool   // it was truncated to 0 bytes instead
+}
+
+func (e *CleanupError) Error() string {
+	what := "left it full size"
+	if e.Emptied {
+		what = "emptied it"
+	}
+	return fmt.Sprintf("could not remove temporary file %s (%s): %v", Quote(e.Temp), what, e.Err)
+}
+
+func (e *CleanupError) Unwrap() error { return e.Err }
 
 // StageError is a failure of one step of an atomic write.
 type StageError struct {
@@ -47,9 +83,9 @@ var ErrExists = errors.New("destination already exists")
 // operating system, with permission bits 0644, and refuses to replace an
 // existing file.
 type AtomicOptions struct {
-	FS        FS          // nil means OS{}
-	Perm      fs.FileMode // permission bits of the new file; 0 means 0644
-	Overwrite bool        // replace a file already at the destination
+	FS        FS           // nil means OS{}
+	Perm      *fs.FileMode // permission bits of the new file, exactly (000 too); nil means 0644
+	Overwrite bool         // replace a file already at the destination
 }
 
 // WriteAtomic makes path hold exactly what fill writes, or leaves path as
@@ -60,11 +96,14 @@ type AtomicOptions struct {
 //
 // If fill fails, any step fails, or ctx is cancelled before the rename,
 // the temporary file is removed and the error returned: fill's own error
-// as it is, a failed step as a *StageError. Nobody ever sees a partial
-// file at path. If only the final directory sync fails, the new file is
-// removed again: the caller is told the write failed, so the file must
-// not be there (with Overwrite, the file it replaced is gone too). Only a crash of the whole process (kill -9, power loss)
-// can leave a temporary file, named ".NAME.*.tmp", never the file itself.
+// as it is, a failed step as a *StageError; if the temporary file cannot
+// be removed either, a *CleanupError is joined to it. Nobody ever sees a
+// partial file at path. After the rename nothing is removed: if only the
+// final directory sync fails, the file stays and the error is a
+// *NotDurableError (ErrNotDurable). Only a crash of the whole process
+// (kill -9, power loss) can leave a temporary file, ".NAME.PID-RANDOM.tmp"
+// (see temp.go), never the file itself; the next run writing path removes
+// it.
 func WriteAtomic(ctx context.Context, path string, o AtomicOptions, fill func(w io.Writer) error) (err error) {
 	fsys, perm := o.fsys(), o.perm()
 	if err := ctx.Err(); err != nil {
@@ -78,7 +117,7 @@ func WriteAtomic(ctx context.Context, path string, o AtomicOptions, fill func(w 
 		dir = "."
 	}
 	// docs:region create-fill-publish
-	tmp, err := fsys.CreateTemp(dir, "."+name+".*.tmp", perm)
+	tmp, err := createTemp(fsys, dir, name, perm)
 	if err != nil {
 		return &StageError{StageCreate, err}
 	}
@@ -96,7 +135,7 @@ func WriteAtomic(ctx context.Context, path string, o AtomicOptions, fill func(w 
 	if err := ctx.Err(); err != nil {
 		return err // cancelled after the last byte: still do not publish
 	}
-	if err := t.syncAndClose(); err != nil {
+	if err := t.syncAndClose(perm); err != nil {
 		return err
 	}
 	// Checked again: another process may have made path meanwhile. A
@@ -108,9 +147,9 @@ func WriteAtomic(ctx context.Context, path string, o AtomicOptions, fill func(w 
 	if err := fsys.Rename(tmp.Name(), path); err != nil {
 		return &StageError{StageRename, err}
 	}
-	t.published = path
+	t.published = true // from here on, nothing is removed
 	if err := fsys.SyncDir(dir); err != nil {
-		return &StageError{StageSyncDir, err}
+		return &NotDurableError{Path: path, Err: err}
 	}
 	// docs:endregion create-fill-publish
 	return nil
@@ -129,27 +168,44 @@ func checkDestination(fsys FS, path string, overwrite bool) error {
 	case err != nil:
 		return err
 	case !overwrite:
-		return fmt.Errorf("%s: %w", path, ErrExists)
+		return fmt.Errorf("%s: %w", Quote(path), ErrExists)
 	case !info.Mode().IsRegular():
-		return fmt.Errorf("%s exists and is not a regular file (%v): not replacing it", path, info.Mode().Type())
+		return fmt.Errorf("%s exists and is not a regular file (%v): not replacing it", Quote(path), info.Mode().Type())
 	}
 	return nil
 }
 
+// createTemp makes a new temporary file for name in dir (see temp.go for
+// its name), retrying on the rare name already taken.
+func createTemp(fsys FS, dir, name string, perm fs.FileMode) (File, error) {
+	for range 100 {
+		f, err := fsys.Create(filepath.Join(dir, tempName(name, os.Getpid())), perm)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("no free temporary name for %s in %s", Quote(name), Quote(dir))
+}
+
 // tempFile tracks how far one atomic write got, so that discard undoes
 // exactly what was done: close the file if it is still open, remove it
-// under whichever name it has by then.
+// unless it was renamed into place.
 type tempFile struct {
 	fsys      FS
 	f         File
 	closed    bool
-	published string // the destination, once the rename has happened
+	published bool // renamed to the destination: never remove it
 }
 
-// syncAndClose flushes the file to stable storage and closes it. The sync
-// must come before the rename: otherwise a crash can leave the new name
-// pointing at a file whose data never reached the disk.
-func (t *tempFile) syncAndClose() error {
+// syncAndClose gives the file its permission bits, flushes it to stable
+// storage and closes it. The sync must come before the rename: otherwise
+// a crash can leave the new name pointing at a file whose data never
+// reached the disk. The bits are set last because the file is created
+// readable by its owner only: nobody else reads a partial output.
+func (t *tempFile) syncAndClose(perm fs.FileMode) error {
+	if err := t.f.Chmod(perm); err != nil {
+		return &StageError{StageClose, err}
+	}
 	if err := t.f.Sync(); err != nil {
 		return &StageError{StageSync, err}
 	}
@@ -160,19 +216,22 @@ func (t *tempFile) syncAndClose() error {
 	return nil
 }
 
-// discard removes the file after a failure and returns any error doing so.
+// discard removes the file after a failure and returns any error doing
+// so. A file it cannot remove it empties if it can, so that a failed
+// write never leaves a full-size copy behind.
 func (t *tempFile) discard() error {
+	if t.published {
+		return nil
+	}
 	var errs []error
 	if !t.closed {
 		t.closed = true
 		errs = append(errs, ignoreClosed(t.f.Close()))
 	}
 	name := t.f.Name()
-	if t.published != "" {
-		name = t.published
-	}
 	if err := t.fsys.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		errs = append(errs, fmt.Errorf("removing %s after the failure: %w", name, err))
+		emptied := t.fsys.Truncate(name, 0) == nil
+		errs = append(errs, &CleanupError{Temp: name, Err: unwrapPath(err), Emptied: emptied})
 	}
 	return errors.Join(errs...)
 }
@@ -205,7 +264,7 @@ func (o AtomicOptions) fsys() FS {
 }
 
 func (o AtomicOptions) perm() fs.FileMode {
-	if o.Perm == 0 {
+	if o.Perm == nil {
 		return 0o644
 	}
 	return o.Perm.Perm()

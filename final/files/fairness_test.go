@@ -19,31 +19,32 @@ import (
 	"packcourse/final/govern"
 )
 
-// slot is what one engine job (one chunk and its frame) is charged, and
-// what one small file on the fast path holds.
-var slot = engine.MinBytes(chunk)
+// slot is the least one packing run of the tests' options holds: one
+// chunk, its frame and one worker's compressor.
+var slot = engine.MinBytes(engine.Pack, testOptions(codec.Options{}))
 
 // TestSmallFilesPassAHugeFileHoldingTheBudget holds a huge file at a gate
-// (its first write blocks) after it has taken every job the shared budget
-// allows, then starts the small files. With the small lane every small
+// (its first write blocks) after it has taken all the shared budget it
+// can, then starts the small files. The budget is what the huge file's run
+// takes when nothing limits it, measured first, so it fills the budget. With the small lane every small
 // file finishes while the huge one is still held; without it, none can:
 // they all wait for bytes only the huge file can give back. The test
 // counts, in a synctest bubble where synctest.Wait returns once every
 // goroutine is blocked, so no timing is involved.
 func TestSmallFilesPassAHugeFileHoldingTheBudget(t *testing.T) {
+	var demand int64
+	synctest.Test(t, func(t *testing.T) { demand = hugeFileDemand(t) })
+	require.Greater(t, demand, 2*slot, "the huge file's run wants more than two slots")
 	for _, lane := range []bool{true, false} {
 		t.Run(fmt.Sprintf("lane=%v", lane), func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) { smallFilesPassHugeFile(t, lane) })
+			synctest.Test(t, func(t *testing.T) { smallFilesPassHugeFile(t, lane, demand) })
 		})
 	}
 }
 
-func smallFilesPassHugeFile(t *testing.T, lane bool) {
-	src, want := corpus(t, 9, 16)
-	out := t.TempDir()
-	p, err := MakePlan(Pack, []string{src}, out)
-	require.NoError(t, err)
-	var huge, small []Job
+// splitHuge returns the plan's jobs for huge.bin and for the other files.
+func splitHuge(t *testing.T, p Plan) (huge, small []Job) {
+	t.Helper()
 	for _, j := range p.Jobs {
 		if filepath.Base(j.Src) == "huge.bin" {
 			huge = append(huge, j)
@@ -51,10 +52,43 @@ func smallFilesPassHugeFile(t *testing.T, lane bool) {
 			small = append(small, j)
 		}
 	}
+	require.Len(t, huge, 1)
+	return huge, small
+}
+
+// hugeFileDemand returns the bytes the huge file's run holds, under a
+// budget that never stops it, once it is held at the gate: what its own
+// bounds (workers, window) let it take.
+func hugeFileDemand(t *testing.T) int64 {
+	src, _ := corpus(t, 9, 16)
+	p, err := MakePlan(Pack, []string{src}, t.TempDir())
+	require.NoError(t, err)
+	huge, _ := splitHuge(t, p)
+	r := newRunnerWith(govern.Limits{CPU: 2, Bytes: 1 << 30, SmallFile: 2 * chunk}, codec.Options{})
+	gate := make(chan struct{})
+	r.FS = &gateFS{gate: gate, match: "huge.bin"}
+	done := make(chan []Result, 1)
+	go func() { done <- r.Run(t.Context(), Pack, huge) }()
+	synctest.Wait()
+	demand := r.governor().Stats().BytesInUse
+	close(gate)
+	for _, res := range <-done {
+		require.NoError(t, res.Err)
+	}
+	return demand
+}
+
+func smallFilesPassHugeFile(t *testing.T, lane bool, demand int64) {
+	src, want := corpus(t, 9, 16)
+	out := t.TempDir()
+	p, err := MakePlan(Pack, []string{src}, out)
+	require.NoError(t, err)
+	huge, small := splitHuge(t, p)
 	require.Len(t, small, 16)
 
-	// Four jobs' worth of shared budget, and a lane for one small file.
-	limits := govern.Limits{CPU: 2, Bytes: 5 * slot, SmallBytes: slot, SmallFile: 2 * chunk}
+	// A budget the huge file alone can fill, with or without a lane for
+	// one small file carved out of it.
+	limits := govern.Limits{CPU: 2, Bytes: demand, SmallBytes: slot, SmallFile: 2 * chunk}
 	if !lane {
 		limits.SmallBytes = -1 // the same bytes, all shared
 	}
@@ -68,9 +102,13 @@ func smallFilesPassHugeFile(t *testing.T, lane bool) {
 
 	hugeDone := make(chan []Result, 1)
 	go func() { hugeDone <- r.Run(t.Context(), Pack, huge) }()
-	synctest.Wait() // the huge file is blocked at the gate, its reader out of budget
-	held := r.Governor.Stats().BytesInUse
-	require.Greater(t, held, 5*slot-slot-1, "the huge file holds all the shared budget it can")
+	synctest.Wait() // the huge file is blocked at the gate, or waiting for bytes
+	shared := demand
+	if lane {
+		shared -= slot
+	}
+	held := r.governor().Stats().BytesInUse
+	require.Greater(t, held, shared-slot, "the huge file holds all the shared budget it can")
 
 	smallDone := make(chan []Result, 1)
 	go func() { smallDone <- r.Run(t.Context(), Pack, small) }()
@@ -83,7 +121,7 @@ func smallFilesPassHugeFile(t *testing.T, lane bool) {
 		}
 	} else {
 		require.Zero(t, finished.Load(), "without the lane, small files wait for the huge file")
-		require.Positive(t, r.Governor.Stats().BytesWaits)
+		require.Positive(t, r.governor().Stats().BytesWaits)
 	}
 	open()
 	for _, res := range <-hugeDone {
@@ -109,9 +147,9 @@ type gateFS struct {
 	match string
 }
 
-func (g *gateFS) CreateTemp(dir, pattern string, perm fs.FileMode) (File, error) {
-	f, err := g.OS.CreateTemp(dir, pattern, perm)
-	if err != nil || !strings.Contains(pattern, g.match) {
+func (g *gateFS) Create(name string, perm fs.FileMode) (File, error) {
+	f, err := g.OS.Create(name, perm)
+	if err != nil || !strings.Contains(filepath.Base(name), g.match) {
 		return f, err
 	}
 	return &gateFile{File: f, gate: g.gate}, nil
@@ -155,8 +193,8 @@ func TestManyFilesTinyBudget(t *testing.T) {
 	requireNoErrors(t, run(t, r, Unpack, packed, restored))
 
 	assert.Equal(t, want, readTree(t, restored))
-	s := r.Governor.Stats()
-	assert.LessOrEqual(t, s.PeakBytes, r.Governor.Limits().Bytes, "the budget is never exceeded")
+	s := r.governor().Stats()
+	assert.LessOrEqual(t, s.PeakBytes, r.governor().Limits().Bytes, "the budget is never exceeded")
 	assert.Positive(t, s.BytesWaits, "the budget was tight enough to make files wait")
 	assert.Zero(t, s.BytesInUse)
 }

@@ -2,7 +2,6 @@ package files
 
 import (
 	"errors"
-	"io"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -32,25 +31,25 @@ func (f *faultFS) hits(stage Stage, name string) bool {
 	return f.stage == stage && strings.Contains(filepath.Base(name), f.match)
 }
 
-func (f *faultFS) Open(name string) (io.ReadCloser, error) {
+func (f *faultFS) Open(name string) (Source, error) {
 	if f.hits(stageOpen, name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: errInjected}
 	}
 	return f.OS.Open(name)
 }
 
-func (f *faultFS) CreateTemp(dir, pattern string, perm fs.FileMode) (File, error) {
-	if f.hits(StageCreate, pattern) {
-		return nil, &fs.PathError{Op: "createtemp", Path: dir, Err: errInjected}
+func (f *faultFS) Create(name string, perm fs.FileMode) (File, error) {
+	if f.hits(StageCreate, name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: errInjected}
 	}
-	file, err := f.OS.CreateTemp(dir, pattern, perm)
+	file, err := f.OS.Create(name, perm)
 	if err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
 	f.created = append(f.created, file.Name())
 	f.mu.Unlock()
-	return &faultFile{File: file, fs: f, hit: strings.Contains(filepath.Base(pattern), f.match)}, nil
+	return &faultFile{File: file, fs: f, hit: strings.Contains(filepath.Base(name), f.match)}, nil
 }
 
 func (f *faultFS) Rename(oldpath, newpath string) error {

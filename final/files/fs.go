@@ -8,24 +8,40 @@ import (
 )
 
 // FS is every file-system operation this package performs. OS is the real
-// one; tests substitute one that fails a chosen step, to prove that no
-// failure anywhere leaves a partial output behind.
+// one; tests substitute one that fails a chosen step, or swaps a file
+// between planning and opening, to prove that no failure anywhere leaves a
+// partial output behind and that nothing swapped in is followed.
 type FS interface {
-	// Open opens a file for reading.
-	Open(name string) (io.ReadCloser, error)
-	// CreateTemp creates a new file in dir, named from pattern as
-	// os.CreateTemp does, with permission bits perm.
-	CreateTemp(dir, pattern string, perm fs.FileMode) (File, error)
+	// Open opens a source for reading without following a symbolic link
+	// and without blocking (a FIFO opens at once, and is then refused).
+	Open(name string) (Source, error)
+	// Create creates a new file, failing if name exists (a link included),
+	// with permission bits perm & 0600 until the writer sets its own.
+	Create(name string, perm fs.FileMode) (File, error)
 	// Rename atomically replaces newpath with oldpath.
 	Rename(oldpath, newpath string) error
 	// Remove removes a file.
 	Remove(name string) error
+	// Truncate changes a file's size (to empty a temporary file that
+	// could not be removed).
+	Truncate(name string, size int64) error
 	// SyncDir flushes a directory's entries to stable storage.
 	SyncDir(dir string) error
+	// Stat describes name, following symbolic links.
+	Stat(name string) (fs.FileInfo, error)
 	// Lstat describes name without following a symbolic link.
 	Lstat(name string) (fs.FileInfo, error)
+	// ReadDir lists a directory, sorted by name.
+	ReadDir(name string) ([]fs.DirEntry, error)
 	// MkdirAll makes a directory and any missing parents.
 	MkdirAll(dir string) error
+}
+
+// Source is an input being read: Stat describes the open file itself
+// (fstat), so it says what was opened, whatever the name points to now.
+type Source interface {
+	io.ReadCloser
+	Stat() (fs.FileInfo, error)
 }
 
 // File is a file being written by WriteAtomic.
@@ -33,28 +49,21 @@ type File interface {
 	io.Writer
 	Name() string
 	Sync() error
+	Chmod(mode fs.FileMode) error
 	Close() error
 }
 
 // OS is the operating system's file system.
 type OS struct{}
 
-// Open calls os.Open.
-func (OS) Open(name string) (io.ReadCloser, error) { return os.Open(name) }
+// Open opens name read-only with O_NOFOLLOW and O_NONBLOCK (see
+// openSource): a name swapped for a link fails, a FIFO does not block.
+func (OS) Open(name string) (Source, error) { return openSource(name) }
 
-// CreateTemp calls os.CreateTemp, then sets the permission bits, which
-// os.CreateTemp always makes 0600.
-func (OS) CreateTemp(dir, pattern string, perm fs.FileMode) (File, error) {
-	f, err := os.CreateTemp(dir, pattern)
-	if err != nil {
-		return nil, err
-	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, err
-	}
-	return f, nil
+// Create makes a new file with O_EXCL and O_NOFOLLOW, readable and
+// writable by its owner at most while it is written.
+func (OS) Create(name string, perm fs.FileMode) (File, error) {
+	return os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, perm.Perm()&0o600)
 }
 
 // Rename calls os.Rename.
@@ -62,6 +71,9 @@ func (OS) Rename(oldpath, newpath string) error { return os.Rename(oldpath, newp
 
 // Remove calls os.Remove.
 func (OS) Remove(name string) error { return os.Remove(name) }
+
+// Truncate calls os.Truncate.
+func (OS) Truncate(name string, size int64) error { return os.Truncate(name, size) }
 
 // SyncDir opens dir and syncs it: on Linux that is what makes a rename
 // inside it durable.
@@ -77,8 +89,14 @@ func (OS) SyncDir(dir string) error {
 	return d.Close()
 }
 
+// Stat calls os.Stat.
+func (OS) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
+
 // Lstat calls os.Lstat.
 func (OS) Lstat(name string) (fs.FileInfo, error) { return os.Lstat(name) }
+
+// ReadDir calls os.ReadDir.
+func (OS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
 
 // MkdirAll calls os.MkdirAll with permission bits 0755.
 func (OS) MkdirAll(dir string) error { return os.MkdirAll(dir, 0o755) }

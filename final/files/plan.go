@@ -4,32 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"packcourse/final/engine"
 )
 
-// Op is what a run does to each file.
-type Op int
-
-// The operations.
-const (
-	Pack   Op = iota // file -> container (NAME -> NAME.gpk)
-	Unpack           // container -> file (NAME.gpk -> NAME)
-	Verify           // check a container, write nothing
-)
-
-func (op Op) String() string {
-	switch op {
-	case Pack:
-		return "pack"
-	case Unpack:
-		return "unpack"
-	case Verify:
-		return "verify"
-	}
-	return fmt.Sprintf("Op(%d)", int(op))
-}
+// Op is what a run does to each file: engine.Pack, engine.Unpack or
+// engine.Verify.
+type Op = engine.Op
 
 // Ext is the file-name extension of a container.
 const Ext = ".gpk"
@@ -44,6 +27,9 @@ type Job struct {
 	Dst  string      // output path, or Stdio; "" for Verify
 	Size int64       // input size in bytes; -1 if unknown (standard input)
 	Perm fs.FileMode // permission bits of the input, given to the output
+
+	open string      // the path opened: Src, or what a link named on the command line leads to
+	info fs.FileInfo // the file planned, for the check that the file opened is still it
 }
 
 // Name is how messages name the job: its input path, or "stdin".
@@ -51,15 +37,28 @@ func (j Job) Name() string {
 	if j.Src == Stdio {
 		return "stdin"
 	}
+	return Quote(j.Src)
+}
+
+// path is the path to open for the job's input.
+func (j Job) path() string {
+	if j.open != "" {
+		return j.open
+	}
 	return j.Src
 }
 
-// Plan is the list of jobs a command line asks for, and the files it
-// skipped on the way (symbolic links and other non-regular files found
-// inside directories, non-containers when unpacking a directory).
+// Plan is the list of jobs a command line asks for, the files it skipped
+// on the way (symbolic links and other non-regular files found inside
+// directories, non-containers when unpacking a directory), and the paths
+// it could not read (an unreadable subdirectory): those fail, the rest of
+// the tree still runs.
 type Plan struct {
 	Jobs    []Job
 	Skipped []Skip
+	Failed  []Skip
+
+	fsys FS // while planning
 }
 
 // Skip is a file Plan left out, and why.
@@ -85,16 +84,23 @@ type Skip struct {
 // skipped (and listed in Plan.Skipped), never followed: a link could lead
 // out of the tree or round in a loop. When unpacking or verifying a
 // directory only files ending in ".gpk" are taken. A path named on the
-// command line is followed if it is a link: the user asked for it.
+// command line is followed if it is a link, to a file or to a directory:
+// the user asked for it. A destination that is an input, or that leads
+// (through links) into a directory being read, is refused.
 // Errors name the path and what is wrong; no job is returned with one.
 func MakePlan(op Op, srcs []string, dst string) (Plan, error) {
+	return MakePlanFS(OS{}, op, srcs, dst)
+}
+
+// MakePlanFS is MakePlan on the file system fsys.
+func MakePlanFS(fsys FS, op Op, srcs []string, dst string) (Plan, error) {
 	if len(srcs) == 0 {
 		return Plan{}, errors.New("no input given")
 	}
-	if op == Verify {
+	if op == engine.Verify {
 		dst = ""
 	}
-	var p Plan
+	p := Plan{fsys: fsys}
 	if len(srcs) == 1 {
 		if err := p.addOne(op, srcs[0], dst); err != nil {
 			return Plan{}, err
@@ -107,49 +113,62 @@ func MakePlan(op Op, srcs []string, dst string) (Plan, error) {
 	if err := p.checkUnique(); err != nil {
 		return Plan{}, err
 	}
+	p.fsys = nil
 	return p, nil
 }
 
 // addOne plans a run with a single input path.
 func (p *Plan) addOne(op Op, src, dst string) error {
 	if src == Stdio {
-		if dst != "" && dst != Stdio && isDir(dst) {
-			return fmt.Errorf("%s is a directory: name the output file when reading standard input", dst)
+		if dst != "" && dst != Stdio && p.isDir(dst) {
+			return fmt.Errorf("%s is a directory: name the output file when reading standard input", Quote(dst))
 		}
 		p.Jobs = append(p.Jobs, Job{Src: Stdio, Dst: dst, Size: -1, Perm: 0o644})
 		return nil
 	}
-	info, err := os.Stat(src)
+	info, err := p.fsys.Stat(src)
 	if err != nil {
 		return statError(err)
 	}
 	if info.IsDir() {
 		if dst == Stdio {
-			return fmt.Errorf("%s is a directory: it cannot go to standard output", src)
+			return fmt.Errorf("%s is a directory: it cannot go to standard output", Quote(src))
 		}
 		return p.addTree(op, src, dst)
 	}
 	if !info.Mode().IsRegular() {
-		return fmt.Errorf("%s is not a regular file", src)
+		return fmt.Errorf("%s is not a regular file", Quote(src))
 	}
 	out := dst
 	switch {
 	case dst == "" || dst == Stdio:
-	case isDir(dst) || endsInSeparator(dst):
+	case p.isDir(dst) || endsInSeparator(dst):
 		name, err := outputName(op, filepath.Base(src))
 		if err != nil {
-			return fmt.Errorf("%s: %w", src, err)
+			return fmt.Errorf("%s: %w", Quote(src), err)
 		}
 		out = filepath.Join(dst, name)
 	default:
 		// An output file named outright goes in a directory that exists:
 		// a typo in its path should not create a tree of directories.
-		if err := checkParent(dst); err != nil {
+		if err := p.checkParent(dst); err != nil {
 			return err
 		}
 	}
-	p.Jobs = append(p.Jobs, fileJob(src, out, info))
+	p.Jobs = append(p.Jobs, p.namedJob(src, out, info))
 	return nil
+}
+
+// namedJob is the job of a file named on the command line: if it is a
+// link, the file it leads to is opened (and checked to be that file).
+func (p *Plan) namedJob(src, dst string, info fs.FileInfo) Job {
+	j := fileJob(src, dst, info)
+	if l, err := p.fsys.Lstat(src); err == nil && l.Mode()&fs.ModeSymlink != 0 {
+		if real, err := filepath.EvalSymlinks(src); err == nil {
+			j.open = real
+		}
+	}
+	return j
 }
 
 // addMany plans a run with several input paths: each goes into dst under
@@ -158,14 +177,14 @@ func (p *Plan) addMany(op Op, srcs []string, dst string) error {
 	if dst == Stdio {
 		return errors.New("several inputs cannot go to standard output: give a directory")
 	}
-	if dst != "" && exists(dst) && !isDir(dst) {
-		return fmt.Errorf("%s is not a directory: several inputs need a directory to go to", dst)
+	if dst != "" && p.exists(dst) && !p.isDir(dst) {
+		return fmt.Errorf("%s is not a directory: several inputs need a directory to go to", Quote(dst))
 	}
 	for _, src := range srcs {
 		if src == Stdio {
 			return errors.New("standard input (-) can only be the only input")
 		}
-		info, err := os.Stat(src)
+		info, err := p.fsys.Stat(src)
 		if err != nil {
 			return statError(err)
 		}
@@ -180,80 +199,110 @@ func (p *Plan) addMany(op Op, srcs []string, dst string) error {
 			continue
 		}
 		if !info.Mode().IsRegular() {
-			return fmt.Errorf("%s is not a regular file", src)
+			return fmt.Errorf("%s is not a regular file", Quote(src))
 		}
 		out := ""
 		if dst != "" {
 			name, err := outputName(op, filepath.Base(src))
 			if err != nil {
-				return fmt.Errorf("%s: %w", src, err)
+				return fmt.Errorf("%s: %w", Quote(src), err)
 			}
 			out = filepath.Join(dst, name)
 		}
-		p.Jobs = append(p.Jobs, fileJob(src, out, info))
+		p.Jobs = append(p.Jobs, p.namedJob(src, out, info))
 	}
 	return nil
 }
 
-// addTree plans every regular file under root, mirrored under dst.
+// addTree plans every regular file under root, mirrored under dst. root
+// itself may be a link to a directory (it was named on the command line);
+// links inside it are skipped. A directory that cannot be read is listed
+// in p.Failed and the walk goes on.
 func (p *Plan) addTree(op Op, root, dst string) error {
 	if dst != "" {
-		if exists(dst) && !isDir(dst) {
-			return fmt.Errorf("%s is not a directory: a directory's files need a directory to go to", dst)
+		if p.exists(dst) && !p.isDir(dst) {
+			return fmt.Errorf("%s is not a directory: a directory's files need a directory to go to", Quote(dst))
 		}
 		if inside(dst, root) {
-			return fmt.Errorf("%s is inside %s: the output would be packed again on the next run", dst, root)
+			return fmt.Errorf("%s is inside %s: the output would be packed again on the next run", Quote(dst), Quote(root))
 		}
 	}
-	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err // an unreadable directory: stop and say which
-		}
-		if d.IsDir() {
-			return nil
-		}
-		if d.Type()&fs.ModeSymlink != 0 {
+	real := root
+	if r, err := filepath.EvalSymlinks(root); err == nil {
+		real = r
+	}
+	return p.walk(op, root, real, "", dst)
+}
+
+// walk plans the directory at rel under root (opened as real/rel, so that a
+// root that is a link is read through what it leads to).
+func (p *Plan) walk(op Op, root, real, rel, dst string) error {
+	entries, err := p.fsys.ReadDir(filepath.Join(real, rel))
+	if err != nil {
+		p.Failed = append(p.Failed, Skip{filepath.Join(root, rel), "cannot read directory: " + unwrapPath(err).Error()})
+		return nil
+	}
+	for _, d := range entries {
+		name := filepath.Join(rel, d.Name())
+		path := filepath.Join(root, name)
+		switch {
+		case d.IsDir():
+			if err := p.walk(op, root, real, name, dst); err != nil {
+				return err
+			}
+			continue
+		case d.Type()&fs.ModeSymlink != 0:
 			p.Skipped = append(p.Skipped, Skip{path, "symbolic link (not followed)"})
-			return nil
-		}
-		if !d.Type().IsRegular() {
+			continue
+		case !d.Type().IsRegular():
 			p.Skipped = append(p.Skipped, Skip{path, "not a regular file"})
-			return nil
-		}
-		if op != Pack && !strings.HasSuffix(path, Ext) {
+			continue
+		case op != engine.Pack && !strings.HasSuffix(name, Ext):
 			p.Skipped = append(p.Skipped, Skip{path, "not a " + Ext + " file"})
-			return nil
+			continue
 		}
-		info, err := d.Info()
+		info, err := p.fsys.Lstat(filepath.Join(real, name))
 		if err != nil {
-			return err
+			p.Failed = append(p.Failed, Skip{path, unwrapPath(err).Error()})
+			continue
 		}
 		out := ""
 		if dst != "" {
-			rel, err := filepath.Rel(root, path)
-			if err != nil {
-				return err
-			}
-			if out, err = outputName(op, rel); err != nil {
-				return fmt.Errorf("%s: %w", path, err)
+			if out, err = outputName(op, name); err != nil {
+				return fmt.Errorf("%s: %w", Quote(path), err)
 			}
 			out = filepath.Join(dst, out)
 		}
-		p.Jobs = append(p.Jobs, fileJob(path, out, info))
-		return nil
-	})
+		j := fileJob(path, out, info)
+		if real != root {
+			j.open = filepath.Join(real, name)
+		}
+		p.Jobs = append(p.Jobs, j)
+	}
+	return nil
 }
 
-// checkUnique refuses a plan in which two inputs would write one output.
+// checkUnique refuses a plan in which two inputs would write one output,
+// or an output would replace an input (-force with the same path twice,
+// or through a link).
 func (p *Plan) checkUnique() error {
+	inputs := make(map[string]string, len(p.Jobs))
+	for _, j := range p.Jobs {
+		if j.Src != Stdio {
+			inputs[resolve(j.path())] = j.Src
+		}
+	}
 	seen := make(map[string]string, len(p.Jobs))
 	for _, j := range p.Jobs {
 		if j.Dst == "" || j.Dst == Stdio {
 			continue
 		}
-		key := filepath.Clean(j.Dst)
+		key := resolve(j.Dst)
+		if src, ok := inputs[key]; ok {
+			return fmt.Errorf("%s is both an input and an output: not replacing an input with its own output", Quote(src))
+		}
 		if other, ok := seen[key]; ok {
-			return fmt.Errorf("%s and %s would both be written to %s", other, j.Src, j.Dst)
+			return fmt.Errorf("%s and %s would both be written to %s", Quote(other), Quote(j.Src), Quote(j.Dst))
 		}
 		seen[key] = j.Src
 	}
@@ -264,9 +313,9 @@ func (p *Plan) checkUnique() error {
 // extension, Unpack removes it.
 func outputName(op Op, name string) (string, error) {
 	switch op {
-	case Pack:
+	case engine.Pack:
 		return name + Ext, nil
-	case Unpack:
+	case engine.Unpack:
 		base, ok := strings.CutSuffix(name, Ext)
 		if !ok || filepath.Base(base) == "" || strings.HasSuffix(base, string(filepath.Separator)) {
 			return "", fmt.Errorf("name does not end in %s, so the output cannot be named after it: give an output file name", Ext)
@@ -277,14 +326,14 @@ func outputName(op Op, name string) (string, error) {
 }
 
 // checkParent fails unless the directory path would go in exists.
-func checkParent(path string) error {
+func (p *Plan) checkParent(path string) error {
 	dir := filepath.Dir(path)
-	info, err := os.Stat(dir)
+	info, err := p.fsys.Stat(dir)
 	switch {
 	case err != nil:
 		return statError(err)
 	case !info.IsDir():
-		return fmt.Errorf("%s is not a directory", dir)
+		return fmt.Errorf("%s is not a directory", Quote(dir))
 	}
 	return nil
 }
@@ -294,22 +343,22 @@ func checkParent(path string) error {
 func statError(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+		return fmt.Errorf("%s: %w", Quote(pe.Path), pe.Err)
 	}
 	return err
 }
 
 func fileJob(src, dst string, info fs.FileInfo) Job {
-	return Job{Src: src, Dst: dst, Size: info.Size(), Perm: info.Mode().Perm()}
+	return Job{Src: src, Dst: dst, Size: info.Size(), Perm: info.Mode().Perm(), info: info}
 }
 
-func isDir(path string) bool {
-	info, err := os.Stat(path)
+func (p *Plan) isDir(path string) bool {
+	info, err := p.fsys.Stat(path)
 	return err == nil && info.IsDir()
 }
 
-func exists(path string) bool {
-	_, err := os.Stat(path)
+func (p *Plan) exists(path string) bool {
+	_, err := p.fsys.Stat(path)
 	return err == nil
 }
 
@@ -317,13 +366,30 @@ func endsInSeparator(path string) bool {
 	return strings.HasSuffix(path, "/") || strings.HasSuffix(path, string(filepath.Separator))
 }
 
-// inside reports whether path is dir or lies under it.
+// inside reports whether path is dir or lies under it, links resolved:
+// a destination that is a link into the tree is inside it.
 func inside(path, dir string) bool {
-	ap, err1 := filepath.Abs(path)
-	ad, err2 := filepath.Abs(dir)
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	rel, err := filepath.Rel(ad, ap)
+	rel, err := filepath.Rel(resolve(dir), resolve(path))
 	return err == nil && (rel == "." || filepath.IsLocal(rel))
+}
+
+// resolve returns path absolute, with the links of its longest existing
+// prefix resolved: where writing path would really write.
+func resolve(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.Clean(path)
+	}
+	rest := ""
+	for p := abs; ; {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Join(real, rest)
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return abs
+		}
+		rest = filepath.Join(filepath.Base(p), rest)
+		p = parent
+	}
 }

@@ -5,42 +5,47 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
-
-	"golang.org/x/sync/errgroup"
 
 	"packcourse/core/codec"
 	"packcourse/final/engine"
 	"packcourse/final/govern"
 )
 
-// Runner runs the jobs of a Plan: many files at once, all under one
-// Governor, each output written with WriteAtomic.
+// Runner runs the jobs of a Plan: many files at once, all under the
+// Engine's governor, each output written with WriteAtomic.
 //
-// Files up to the Governor's Limits().SmallFile bytes take the fast path
-// (fast.go): one goroutine, one CPU token, no pipeline. Bigger files (and
-// standard input, whose size is unknown) go through the Engine. The two
-// kinds are dispatched from separate queues, and small files draw their
-// bytes from the governor's small lane, which big files cannot touch: so
-// however many huge files are in flight, and however much of the budget
-// they hold, small files keep moving.
+// Every file goes through the Engine, which runs an input of one chunk
+// inline in the calling goroutine (no pipeline, the same tokens, budget
+// and metrics as any run). Files up to the governor's Limits().SmallFile
+// bytes are dispatched from a queue of their own and draw their bytes from
+// the governor's small lane, which big files cannot touch: so however many
+// huge files are in flight, and however much of the budget they hold,
+// small files keep moving.
 //
 // Error policy: a failing file does not stop the others. Every job gets a
 // Result; a failed one has its error and leaves no output behind. Only a
 // cancelled ctx stops the run: jobs not yet started are not started, and
 // their Results hold ctx's error.
 type Runner struct {
-	Engine    *engine.Engine   // for big files; its Metrics also count the fast path
-	Governor  *govern.Governor // the Engine's
-	Options   codec.Options    // for Pack; Unpack and Verify use only the key fields
-	Overwrite bool             // replace existing outputs
+	Engine    *engine.Engine // its Config().Governor governs every file of the run
+	Options   codec.Options  // for Pack; Unpack and Verify use only the key fields
+	Overwrite bool           // replace existing outputs
 
 	// Files is how many small files may be in flight at once; big files,
 	// each running a pipeline of goroutines, get half as many slots of
-	// their own. 0 means four per CPU token.
+	// their own. 0 means four per CPU token. Both are cut to what
+	// OpenFiles allows.
 	Files int
+	// OpenFiles bounds the files open at once (inputs, temporary files,
+	// directories being synced); a job in flight holds up to filesPerJob.
+	// 0 means from the process's limit (RLIMIT_NOFILE), less a reserve
+	// for standard streams, the metrics server and the trace.
+	OpenFiles int
 
 	FS     FS        // nil means OS{}
 	Stdin  io.Reader // read for a Job whose Src is Stdio
@@ -51,15 +56,19 @@ type Runner struct {
 	// Done, if not nil, is called as each job ends, from the goroutine
 	// that ran it (so it must be safe for concurrent use).
 	Done func(Result)
+	// Stale, if not nil, is called with each stale temporary file removed
+	// before the run (left by a run that was killed; see temp.go).
+	Stale func(path string)
+
+	alive func(pid int) bool // processAlive; tests replace it
 }
 
 // Result is how one job went.
 type Result struct {
-	Job  Job
-	Fast bool  // it took the small-file fast path
-	In   int64 // bytes read from the input
-	Out  int64 // bytes written to the output
-	Err  error // nil if the job succeeded
+	Job Job
+	In  int64 // bytes read from the input
+	Out int64 // bytes written to the output
+	Err error // nil if the job succeeded
 }
 
 // Progress counts a run's work as it happens. Its fields are atomic, so a
@@ -70,8 +79,28 @@ type Progress struct {
 	Failed    atomic.Int64 // jobs that failed
 }
 
+// ErrChanged is wrapped by the error of an input that changed while it was
+// read (its size or modification time), as tar's "file changed as we read
+// it": its container would hold neither the old file nor the new one.
+var ErrChanged = errors.New("file changed as we read it")
+
+// ErrSwapped is wrapped by the error of an input that is no longer the
+// file planned: replaced by a link, a FIFO, a device or another file.
+var ErrSwapped = errors.New("no longer the file that was planned")
+
+var errIsLink = errors.New("it is a symbolic link now (not followed)")
+
+// filesPerJob is the most files one job holds open at once: its input,
+// its temporary file, and its directory while syncing it.
+const filesPerJob = 3
+
+// reservedFiles are kept for everything else: standard streams, the
+// runtime's poller, the metrics server and its clients, the trace.
+const reservedFiles = 48
+
 // Run runs every job and returns their Results, in the order of jobs.
 func (r *Runner) Run(ctx context.Context, op Op, jobs []Job) []Result {
+	r.removeStale(jobs)
 	results := make([]Result, len(jobs))
 	var small, big []int
 	for i, j := range jobs {
@@ -81,31 +110,56 @@ func (r *Runner) Run(ctx context.Context, op Op, jobs []Job) []Result {
 			big = append(big, i)
 		}
 	}
-	slots := r.slots()
+	smallSlots, bigSlots := r.slots()
 	var wg sync.WaitGroup
-	wg.Go(func() { r.dispatch(ctx, op, jobs, small, slots, results) })
-	wg.Go(func() { r.dispatch(ctx, op, jobs, big, max(slots/2, 1), results) })
+	wg.Go(func() { r.dispatch(ctx, op, jobs, small, smallSlots, results) })
+	wg.Go(func() { r.dispatch(ctx, op, jobs, big, bigSlots, results) })
 	wg.Wait()
 	return results
 }
 
 // dispatch runs the jobs at indexes, at most limit at a time, storing each
 // Result at its index. Once ctx is cancelled it starts nothing more.
+// Errors are per file, in the Results: nothing here stops the others.
 func (r *Runner) dispatch(ctx context.Context, op Op, jobs []Job, indexes []int, limit int, results []Result) {
-	var g errgroup.Group
-	g.SetLimit(limit)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, limit)
 	for _, i := range indexes {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
 		if err := ctx.Err(); err != nil {
 			results[i] = Result{Job: jobs[i], Err: err}
 			continue
 		}
-		g.Go(func() error {
+		wg.Go(func() {
+			defer func() { <-sem }()
 			results[i] = r.runJob(ctx, op, jobs[i])
 			r.finished(results[i])
-			return nil // errors are per file, in the Result: they must not stop the others
 		})
 	}
-	g.Wait()
+	wg.Wait()
+}
+
+// removeStale removes the stale temporary files of the run's outputs.
+func (r *Runner) removeStale(jobs []Job) {
+	var dsts []string
+	for _, j := range jobs {
+		if j.Dst != "" && j.Dst != Stdio {
+			dsts = append(dsts, j.Dst)
+		}
+	}
+	alive := r.alive
+	if alive == nil {
+		alive = processAlive
+	}
+	removed, _ := removeStale(r.fsys(), dsts, alive) // one it cannot remove stays; the run still works
+	for _, p := range removed {
+		if r.Stale != nil {
+			r.Stale(p)
+		}
+	}
 }
 
 // finished records a job's end for Progress and Done.
@@ -121,17 +175,36 @@ func (r *Runner) finished(res Result) {
 	}
 }
 
-// isSmall reports whether job takes the fast path: its size is known and
-// no more than the Governor's small-file size.
+func (r *Runner) governor() *govern.Governor { return r.Engine.Config().Governor }
+
+// isSmall reports whether job is a small file: its size is known and no
+// more than the governor's small-file size.
 func (r *Runner) isSmall(j Job) bool {
-	return j.Size >= 0 && j.Size <= r.Governor.Limits().SmallFile
+	return j.Size >= 0 && j.Size <= r.governor().Limits().SmallFile
 }
 
-func (r *Runner) slots() int {
-	if r.Files > 0 {
-		return r.Files
+// slots returns how many small and big files may be in flight at once:
+// Files (or four per CPU token) and half as many, both cut so that
+// together they never hold more files open than the limit allows.
+func (r *Runner) slots() (small, big int) {
+	small = r.Files
+	if small <= 0 {
+		small = 4 * r.governor().Limits().CPU
 	}
-	return 4 * r.Governor.Limits().CPU
+	big = max(small/2, 1)
+	if open := r.openFiles() / filesPerJob; small+big > open {
+		big = max(open/3, 1)
+		small = max(open-big, 1)
+	}
+	return small, big
+}
+
+// openFiles is the most files the run may hold open.
+func (r *Runner) openFiles() int {
+	if r.OpenFiles > 0 {
+		return r.OpenFiles
+	}
+	return max(fileLimit()-reservedFiles, filesPerJob)
 }
 
 func (r *Runner) fsys() FS {
@@ -143,8 +216,8 @@ func (r *Runner) fsys() FS {
 
 // runJob runs one job from its input to its output.
 func (r *Runner) runJob(ctx context.Context, op Op, job Job) Result {
-	res := Result{Job: job, Fast: r.isSmall(job)}
-	src, err := r.open(job)
+	res := Result{Job: job}
+	src, opened, err := r.open(job)
 	if err != nil {
 		res.Err = err
 		return res
@@ -156,10 +229,14 @@ func (r *Runner) runJob(ctx context.Context, op Op, job Job) Result {
 	}
 	process := func(dst io.Writer) error {
 		out.w = dst
-		return r.process(ctx, op, out, in, job, res.Fast)
+		e := r.Engine.ForFile(job.Size) // the governor's lane for this size
+		if err := e.Run(ctx, op, out, in, r.Options); err != nil {
+			return err
+		}
+		return checkUnchanged(src, opened, in.n) // before the output is published
 	}
 	switch {
-	case op == Verify:
+	case op == engine.Verify:
 		res.Err = process(io.Discard)
 	case job.Dst == Stdio:
 		res.Err = process(r.Stdout)
@@ -170,17 +247,78 @@ func (r *Runner) runJob(ctx context.Context, op Op, job Job) Result {
 	return res
 }
 
-// open opens a job's input.
-func (r *Runner) open(job Job) (io.ReadCloser, error) {
+// open opens a job's input and checks that it is the regular file that
+// was planned: a name swapped meanwhile for a link, a FIFO, a device or
+// another file fails, and nothing is read from it. It returns what fstat
+// said at the open, for checkUnchanged.
+func (r *Runner) open(job Job) (Source, fs.FileInfo, error) {
 	if job.Src == Stdio {
-		return io.NopCloser(r.Stdin), nil
+		return stdin{r.Stdin}, nil, nil
 	}
-	f, err := r.fsys().Open(job.Src)
+	f, err := r.fsys().Open(job.path())
 	if err != nil {
-		return nil, fmt.Errorf("opening: %w", unwrapPath(err))
+		if errors.Is(err, errIsLink) {
+			return nil, nil, fmt.Errorf("opening: %w: %w", ErrSwapped, err)
+		}
+		return nil, nil, fmt.Errorf("opening: %w", unwrapPath(err))
 	}
-	return f, nil
+	info, err := f.Stat()
+	switch {
+	case err != nil:
+		err = fmt.Errorf("opening: %w", unwrapPath(err))
+	case !info.Mode().IsRegular():
+		err = fmt.Errorf("opening: %w: it is a %v now, not a regular file", ErrSwapped, typeName(info.Mode()))
+	case job.info != nil && !os.SameFile(job.info, info):
+		err = fmt.Errorf("opening: %w: another file has its name now (device and inode differ)", ErrSwapped)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, info, nil
 }
+
+// checkUnchanged fails if the input read was not the file opened, whole:
+// fewer or more bytes than its size at the open, or a size or modification
+// time that differs now.
+func checkUnchanged(src Source, opened fs.FileInfo, read int64) error {
+	if opened == nil {
+		return nil // standard input: no size to hold it to
+	}
+	now, err := src.Stat()
+	if err != nil {
+		return fmt.Errorf("reading: %w", unwrapPath(err))
+	}
+	if read != opened.Size() || now.Size() != opened.Size() || !now.ModTime().Equal(opened.ModTime()) {
+		return fmt.Errorf("%w: %d bytes when opened, %d read, %d now; modified %v, now %v",
+			ErrChanged, opened.Size(), read, now.Size(), opened.ModTime().Format(timeFormat), now.ModTime().Format(timeFormat))
+	}
+	return nil
+}
+
+const timeFormat = "2006-01-02 15:04:05.000000000"
+
+func typeName(m fs.FileMode) string {
+	switch t := m.Type(); {
+	case t&fs.ModeNamedPipe != 0:
+		return "FIFO"
+	case t&fs.ModeSymlink != 0:
+		return "symbolic link"
+	case t&fs.ModeDir != 0:
+		return "directory"
+	case t&fs.ModeSocket != 0:
+		return "socket"
+	case t&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
+}
+
+// stdin is standard input as a Source: Close does not close it.
+type stdin struct{ io.Reader }
+
+func (stdin) Close() error               { return nil }
+func (stdin) Stat() (fs.FileInfo, error) { return nil, errors.ErrUnsupported }
 
 // writeOutput writes a job's output file atomically, making its directory
 // if needed. Failures of the write itself name the output file.
@@ -188,28 +326,13 @@ func (r *Runner) writeOutput(ctx context.Context, job Job, process func(io.Write
 	if err := r.fsys().MkdirAll(filepath.Dir(job.Dst)); err != nil {
 		return fmt.Errorf("making the output directory: %w", err)
 	}
-	o := AtomicOptions{FS: r.FS, Perm: job.Perm, Overwrite: r.Overwrite}
+	perm := job.Perm
+	o := AtomicOptions{FS: r.FS, Perm: &perm, Overwrite: r.Overwrite}
 	err := WriteAtomic(ctx, job.Dst, o, process)
 	if se := (*StageError)(nil); errors.As(err, &se) {
-		return fmt.Errorf("writing %s: %w", job.Dst, err)
+		return fmt.Errorf("writing %s: %w", Quote(job.Dst), err)
 	}
 	return err
-}
-
-// process runs the job's operation from src to dst, on the fast path or
-// through the engine.
-func (r *Runner) process(ctx context.Context, op Op, dst io.Writer, src io.Reader, job Job, fast bool) error {
-	if fast {
-		return r.fastPath(ctx, op, dst, src, job)
-	}
-	e := r.Engine.ForFile(job.Size) // the governor's lane for this size
-	switch op {
-	case Pack:
-		return e.Pack(ctx, dst, src, r.Options)
-	case Unpack:
-		return e.Unpack(ctx, dst, src, r.Options)
-	}
-	return e.Verify(ctx, src, r.Options)
 }
 
 // counter counts the bytes going through a reader or a writer, for the

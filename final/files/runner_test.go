@@ -59,14 +59,20 @@ func newRunner(o codec.Options) *Runner {
 }
 
 func newRunnerWith(l govern.Limits, o codec.Options) *Runner {
-	o.ChunkSize = chunk
-	o.Level = 1 // the fastest: these tests are about files, not compression
+	o = testOptions(o)
 	g := govern.New(l)
 	return &Runner{
-		Engine:   engine.New(engine.Config{Workers: 2, Governor: g, Metrics: obs.New()}),
-		Governor: g,
-		Options:  o,
+		Engine:  engine.New(engine.Config{Workers: 2, Governor: g, Metrics: obs.New()}),
+		Options: o,
 	}
+}
+
+// testOptions sets the test chunk size and the fastest level: these
+// tests are about files, not compression.
+func testOptions(o codec.Options) codec.Options {
+	o.ChunkSize = chunk
+	o.Level = 1
+	return o
 }
 
 // run plans and runs op from src to dst.
@@ -122,21 +128,20 @@ func TestRunRoundTripTree(t *testing.T) {
 	requireNoErrors(t, run(t, r, Unpack, packed, restored))
 
 	assert.Equal(t, want, readTree(t, restored))
-	fast := 0
+	small := 0
 	for _, res := range results {
-		if res.Fast {
-			fast++
-			assert.LessOrEqual(t, res.Job.Size, int64(2*chunk))
+		if r.isSmall(res.Job) {
+			small++
 		}
-		// Both paths write exactly the oracle's container.
+		// Small or big, every file gets exactly the oracle's container.
 		got, err := os.ReadFile(res.Job.Dst)
 		require.NoError(t, err)
 		require.Equal(t, oraclePack(t, want[rel(t, src, res.Job.Src)], r.Options), got, res.Job.Name())
 		assert.Equal(t, int64(len(got)), res.Out)
 	}
-	assert.Equal(t, 24, fast, "every small file took the fast path, the big one did not")
+	assert.Equal(t, 24, small, "every small file went by the small queue, the big one did not")
 	assertNoTemporaryFiles(t, out)
-	s := r.Governor.Stats()
+	s := r.governor().Stats()
 	assert.Zero(t, s.BytesInUse, "every byte given back")
 	assert.Zero(t, s.CPUInUse, "every token given back")
 }
@@ -310,7 +315,7 @@ func TestRunCancelAtRandomPoints(t *testing.T) {
 			}
 			assert.Positive(t, cancelled)
 			assertNoTemporaryFiles(t, out)
-			s := r.Governor.Stats()
+			s := r.governor().Stats()
 			assert.Zero(t, s.BytesInUse+int64(s.CPUInUse+s.IOInUse), "everything given back")
 		})
 	}
@@ -325,8 +330,8 @@ type cancelFS struct {
 	written atomic.Int64
 }
 
-func (c *cancelFS) CreateTemp(dir, pattern string, perm fs.FileMode) (File, error) {
-	f, err := c.OS.CreateTemp(dir, pattern, perm)
+func (c *cancelFS) Create(name string, perm fs.FileMode) (File, error) {
+	f, err := c.OS.Create(name, perm)
 	if err != nil {
 		return nil, err
 	}
@@ -399,15 +404,15 @@ func TestRunPassphraseWithinBudget(t *testing.T) {
 				require.NoError(t, os.Remove(filepath.Join(src, "huge.bin")))
 				delete(want, "huge.bin")
 			}
-			budget := codec.KDFMemory + engine.MinBytes(chunk)
-			r := newRunnerWith(govern.Limits{CPU: 2, Bytes: budget, SmallBytes: -1, SmallFile: 2 * chunk},
-				codec.Options{Passphrase: []byte("correct horse")})
+			o := codec.Options{Passphrase: []byte("correct horse")}
+			budget := codec.KDFMemory + engine.MinBytes(engine.Pack, testOptions(o))
+			r := newRunnerWith(govern.Limits{CPU: 2, Bytes: budget, SmallBytes: -1, SmallFile: 2 * chunk}, o)
 			packed := filepath.Join(t.TempDir(), "packed")
 			restored := filepath.Join(t.TempDir(), "restored")
 			requireNoErrors(t, run(t, r, Pack, src, packed))
 			requireNoErrors(t, run(t, r, Unpack, packed, restored))
 			assert.Equal(t, want, readTree(t, restored))
-			s := r.Governor.Stats()
+			s := r.governor().Stats()
 			assert.GreaterOrEqual(t, s.PeakBytes, int64(codec.KDFMemory), "derivations were charged")
 			assert.LessOrEqual(t, s.PeakBytes, budget)
 			assert.Zero(t, s.BytesInUse)
@@ -443,7 +448,7 @@ func TestRunStdio(t *testing.T) {
 	job := Job{Src: Stdio, Dst: Stdio, Size: -1}
 	res := r.Run(t.Context(), Pack, []Job{job})
 	require.NoError(t, res[0].Err)
-	assert.False(t, res[0].Fast, "size unknown: the engine")
+	assert.False(t, r.isSmall(job), "size unknown: a big file")
 	assert.Equal(t, int64(len(data)), res[0].In)
 
 	r.Stdin, r.Stdout = bytes.NewReader(packed.Bytes()), &restored

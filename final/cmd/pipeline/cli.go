@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"packcourse/final/files"
 )
 
 // Exit codes. A script can tell "you called it wrong" (2) from "the data
@@ -32,6 +34,22 @@ type env struct {
 	// serving, if set, is called with the metrics server's address once it
 	// is up, before any work starts: tests use it to scrape a live run.
 	serving func(addr string)
+	// afterPlan, if set, is called between planning and running: tests
+	// use it to change the world under a planned run.
+	afterPlan func(files.Plan)
+	// fsys is the file system (nil: the real one); openFiles bounds the
+	// files open at once (0: from RLIMIT_NOFILE).
+	fsys      files.FS
+	openFiles int
+}
+
+// fileSystem returns the environment's file system: the real one unless a
+// test injected another.
+func (e env) fileSystem() files.FS {
+	if e.fsys == nil {
+		return files.OS{}
+	}
+	return e.fsys
 }
 
 // command is one subcommand: its name, its one-line summary for the help,
@@ -126,18 +144,46 @@ func usage() string {
 	b.WriteString(`  help    [COMMAND]   this help, or a command's flags
 
 Paths: a file; - for standard input or output; a directory, whose regular
-files are all processed (symbolic links inside it are skipped and listed),
+files are all processed (symbolic links inside it are skipped and listed;
+a link named on the command line is followed, to a file or a directory),
 mirrored into DST with .gpk added (pack) or removed (unpack). With several
-SRCs, DST is a directory. Outputs appear whole or not at all, and an
-existing one is never replaced without -force. Files run at once under one
-governor (-workers, -mem); small files skip the parallel pipeline.
+SRCs, DST is a directory. An output that is an input, or that leads into
+an input directory, is refused. Outputs appear whole or not at all, and an
+existing one is never replaced without -force; -trace FILE follows the
+same rule and is never an input or output. Files run at once under one
+governor (-workers, -mem), and no more are open at once than the open-file
+limit (ulimit -n) allows. Inputs are opened without following links or
+blocking, and an input replaced after it was listed, or changed while it
+is read, fails ("file changed as we read it").
+
+Compression: -codec zstd (the default, level 3) or deflate (level 6);
+-level 1..22 (zstd) or 1..9 (deflate). Unpack reads the codec from the
+header.
+
+Integrity: every container carries a CRC per frame and a SHA-256 of the
+whole input, which catch accidents (flipped bits, truncation, frames lost
+or moved). A plain container is not authenticated: anyone who can change
+it can also recompute its checksums and digest, so a container cut short
+or altered on purpose, with its digest recomputed, is accepted. Only
+-encrypt (AES-256-GCM, nonces bound to each frame's index and to the last
+frame, header authenticated) detects deliberate tampering.
 
 Keys never come from a flag's value: -key-file PATH (32 raw bytes or 64
 hex digits) or -passphrase-env NAME (the passphrase is in variable NAME).
 
+Temporary files: an output is written to .NAME.PID-RANDOM.tmp in its
+directory and renamed into place. A run killed outright (kill -9, power
+loss) can leave one behind; the next run writing the same output removes
+it, once the name proves it is pipeline's own and process PID has ended.
+A rename done but not synced to disk is reported as written but not
+known to be durable, and the file is kept.
+
 Exit codes: 0 done; 1 a file failed (each failure is one line on stderr,
-the other files are still completed); 2 bad usage; 130 interrupted
-(Ctrl-C: work stops, temporary files are removed, no partial output).
+the other files are still completed); 2 bad usage, nothing done (a flag
+outside its range, a -metrics address that cannot be served, a -trace
+file that exists); 130 interrupted (Ctrl-C or SIGTERM, within a second
+even if standard output is blocked: work stops, temporary files are
+removed; an output going to standard output is left incomplete).
 `)
 	return b.String()
 }

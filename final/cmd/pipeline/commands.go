@@ -17,57 +17,69 @@ import (
 
 func runPack(ctx context.Context, e env, c config) int {
 	// A file of up to two chunks is small: it skips the pipeline.
-	return runFiles(ctx, e, c, files.Pack, 2*int64(c.chunk))
+	return runFiles(ctx, e, c, engine.Pack, 2*int64(c.chunk))
 }
 
 func runUnpack(ctx context.Context, e env, c config) int {
-	return runFiles(ctx, e, c, files.Unpack, 2*format.DefaultChunkSize)
+	return runFiles(ctx, e, c, engine.Unpack, 2*format.DefaultChunkSize)
 }
 
 func runVerify(ctx context.Context, e env, c config) int {
-	return runFiles(ctx, e, c, files.Verify, 2*format.DefaultChunkSize)
+	return runFiles(ctx, e, c, engine.Verify, 2*format.DefaultChunkSize)
 }
 
 // runFiles plans op over the command line's paths, runs every job under
 // one session and reports: one line per failed file, then a summary.
-func runFiles(ctx context.Context, e env, c config, op files.Op, smallFile int64) int {
+func runFiles(ctx context.Context, e env, c config, op engine.Op, smallFile int64) int {
 	if err := c.checkBudget(op); err != nil {
 		fmt.Fprintf(e.stderr, "pipeline %s: %v\n", op, err)
 		return exitUsage
 	}
 	srcs, dst := c.paths, ""
-	if op != files.Verify {
+	if op != engine.Verify {
 		srcs, dst = c.paths[:len(c.paths)-1], c.paths[len(c.paths)-1]
 	}
-	plan, err := files.MakePlan(op, srcs, dst)
+	plan, err := files.MakePlanFS(e.fileSystem(), op, srcs, dst)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "pipeline %s: %v\n", op, err)
 		return exitFailed
 	}
 	if !c.quiet {
 		for _, s := range plan.Skipped {
-			fmt.Fprintf(e.stderr, "pipeline: skipping %s: %s\n", s.Path, s.Reason)
+			fmt.Fprintf(e.stderr, "pipeline: skipping %s: %s\n", quote(s.Path), s.Reason)
 		}
 	}
+	for _, f := range plan.Failed {
+		fmt.Fprintf(e.stderr, "pipeline: %s %s: %s\n", op, quote(f.Path), f.Reason)
+	}
 	if len(plan.Jobs) == 0 {
-		fmt.Fprintf(e.stderr, "pipeline %s: no files to %s in %s\n", op, op, strings.Join(srcs, ", "))
+		if len(plan.Failed) == 0 {
+			fmt.Fprintf(e.stderr, "pipeline %s: no files to %s in %s\n", op, op, quoteAll(srcs))
+		}
 		return exitFailed
 	}
-	s, err := startSession(e, c, smallFile)
+	if e.afterPlan != nil {
+		e.afterPlan(plan)
+	}
+	s, err := startSession(e, c, smallFile, plan.Jobs)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "pipeline %s: %v\n", op, err)
-		return exitFailed
+		return exitUsage // nothing was done: the flag is the fix
 	}
 	defer s.close()
 
 	progress := &files.Progress{}
 	stop := startProgress(e, c, op, plan.Jobs, progress)
 	start := time.Now()
-	results := s.runner(e, c, progress).Run(ctx, op, plan.Jobs)
+	results := s.runner(ctx, e, c, progress).Run(ctx, op, plan.Jobs)
 	elapsed := time.Since(start)
 	stop()
 
 	code := report(ctx, e, op, results)
+	if len(plan.Failed) > 0 && code == exitOK {
+		fmt.Fprintf(e.stderr, "pipeline: %d unreadable, the other %s done\n", len(plan.Failed), plural(len(results), "file"))
+		code = exitFailed
+	}
 	if code == exitOK && !c.quiet {
 		fmt.Fprintln(e.stderr, summaryLine(op, results, elapsed))
 	}
@@ -83,9 +95,13 @@ func runFiles(ctx context.Context, e env, c config, op files.Op, smallFile int64
 
 // report prints one line per failed file and returns the exit code. A
 // run cut short by ctx (Ctrl-C) is reported once, not once per file.
-func report(ctx context.Context, e env, op files.Op, results []files.Result) int {
+func report(ctx context.Context, e env, op engine.Op, results []files.Result) int {
 	failed, done := 0, 0
+	var toStdout int64 // bytes written to standard output by jobs that did not finish
 	for _, r := range results {
+		if r.Err != nil && r.Job.Dst == files.Stdio {
+			toStdout += r.Out
+		}
 		switch {
 		case r.Err == nil:
 			done++
@@ -97,6 +113,10 @@ func report(ctx context.Context, e env, op files.Op, results []files.Result) int
 		}
 	}
 	switch {
+	case ctx.Err() != nil && toStdout > 0:
+		fmt.Fprintf(e.stderr, "pipeline: interrupted: %d of %d files done; standard output got %s, an incomplete %s\n",
+			done, len(results), units.FormatSize(toStdout), map[bool]string{true: "container", false: "file"}[op == engine.Pack])
+		return exitInterrupted
 	case ctx.Err() != nil:
 		fmt.Fprintf(e.stderr, "pipeline: interrupted: %d of %d files done, no partial output left\n", done, len(results))
 		return exitInterrupted
@@ -120,24 +140,70 @@ func describe(r files.Result) string {
 		fe *format.Error
 		se *files.StageError
 		ee *engine.Error
+		nd *files.NotDurableError
 	)
+	msg := ""
 	switch {
 	case errors.As(err, &fe):
-		return fe.Error() + hint(fe.Kind)
+		msg = fe.Error() + hint(fe.Kind)
 	case errors.Is(err, files.ErrExists):
-		return fmt.Sprintf("%s already exists (use -force to replace it)", r.Job.Dst)
+		msg = fmt.Sprintf("%s already exists (use -force to replace it)", quote(r.Job.Dst))
+	case errors.As(err, &nd):
+		msg = nd.Error() + " (the file is kept; check the disk)"
+	case errors.As(err, &se) && errors.As(err, &ee):
+		// A failed write of the output file: which frame, at which offset
+		// of the container, and the system's reason.
+		msg = fmt.Sprintf("writing %s: %s: %s", quote(r.Job.Dst), where(ee), frameCause(ee, se))
 	case errors.As(err, &se):
-		return fmt.Sprintf("writing %s: %s: %v", r.Job.Dst, se.Stage, rootCause(se.Err))
+		msg = fmt.Sprintf("writing %s: %s: %v", quote(r.Job.Dst), se.Stage, rootCause(se.Err))
+	default:
+		msg = describeOther(err)
+	}
+	var ce *files.CleanupError
+	if errors.As(err, &ce) {
+		msg += "; and " + ce.Error()
+	}
+	return msg
+}
+
+// where names the stage and frame of an engine error: "write frame 5",
+// "write" for the header or trailer.
+func where(ee *engine.Error) string {
+	if ee.Frame >= 0 {
+		return fmt.Sprintf("%s frame %d", ee.Stage, ee.Frame)
+	}
+	return ee.Stage
+}
+
+// frameCause is an engine error's cause with the write step and the
+// system's reason at the end: "writing frame at offset 4423381: writing
+// temporary file: no space left on device".
+func frameCause(ee *engine.Error, se *files.StageError) string {
+	inner := strings.TrimSuffix(strings.TrimSuffix(ee.Err.Error(), se.Error()), ": ")
+	return fmt.Sprintf("%s: %s: %v", inner, se.Stage, rootCause(se.Err))
+}
+
+// describeOther is describe for the errors that are not about a write.
+func describeOther(err error) string {
+	var ee *engine.Error
+	switch {
 	case errors.Is(err, govern.ErrOverBudget):
 		return err.Error() + " (raise -mem)"
 	case errors.As(err, &ee):
-		where := ee.Stage
-		if ee.Frame >= 0 {
-			where = fmt.Sprintf("%s frame %d", ee.Stage, ee.Frame)
-		}
-		return fmt.Sprintf("%s: %v", where, ee.Err)
+		return fmt.Sprintf("%s: %v", where(ee), ee.Err)
 	}
 	return err.Error()
+}
+
+// quote is files.Quote: a path as it can be printed on one line.
+func quote(path string) string { return files.Quote(path) }
+
+func quoteAll(paths []string) string {
+	q := make([]string, len(paths))
+	for i, p := range paths {
+		q[i] = quote(p)
+	}
+	return strings.Join(q, ", ")
 }
 
 // hint says which flag fixes a key problem.
@@ -164,19 +230,19 @@ func rootCause(err error) error {
 }
 
 // summaryLine is the one line printed after a successful run.
-func summaryLine(op files.Op, results []files.Result, elapsed time.Duration) string {
+func summaryLine(op engine.Op, results []files.Result, elapsed time.Duration) string {
 	var in, out int64
 	for _, r := range results {
 		in, out = in+r.In, out+r.Out
 	}
 	raw, what := in, ""
 	switch op {
-	case files.Pack:
+	case engine.Pack:
 		what = fmt.Sprintf("packed %s, %s -> %s (%.2fx)", plural(len(results), "file"), units.FormatSize(in), units.FormatSize(out), ratio(in, out))
-	case files.Unpack:
+	case engine.Unpack:
 		raw = out
 		what = fmt.Sprintf("unpacked %s, %s -> %s", plural(len(results), "file"), units.FormatSize(in), units.FormatSize(out))
-	case files.Verify:
+	case engine.Verify:
 		what = fmt.Sprintf("verified %s (%s), all intact,", plural(len(results), "file"), units.FormatSize(in))
 	}
 	line := fmt.Sprintf("pipeline: %s in %v, %.1f MB/s", what, elapsed.Round(time.Millisecond), float64(raw)/elapsed.Seconds()/1e6)

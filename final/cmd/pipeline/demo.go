@@ -15,6 +15,7 @@ import (
 	"packcourse/core/memstat"
 	"packcourse/core/units"
 	"packcourse/core/workload"
+	"packcourse/final/engine"
 	"packcourse/final/files"
 )
 
@@ -26,7 +27,7 @@ const demoMaxSmall = 256 << 10
 // against the original's SHA-256, prints what it cost and removes the
 // directory, also when it is interrupted.
 func runDemo(ctx context.Context, e env, c config) int {
-	if err := c.checkBudget(files.Pack); err != nil {
+	if err := c.checkBudget(engine.Pack); err != nil {
 		fmt.Fprintf(e.stderr, "pipeline demo: %v\n", err)
 		return exitUsage
 	}
@@ -76,22 +77,22 @@ func (d *demo) run(ctx context.Context) (int, error) {
 	if err := workload.WriteFiles(src, corpus); err != nil {
 		return exitFailed, err
 	}
-	fmt.Fprintf(d.out, "settings: %d workers, %s chunks, level %d, %s budget, encrypted: %v\n\n",
-		d.c.workers, units.FormatSize(int64(d.c.chunk)), d.c.level, units.FormatSize(d.c.mem), d.c.encrypt)
+	fmt.Fprintf(d.out, "settings: %d workers, %s chunks, %s level %d, %s budget, encrypted: %v\n\n",
+		d.c.workers, units.FormatSize(int64(d.c.chunk)), d.c.codec, d.c.level, units.FormatSize(d.c.mem), d.c.encrypt)
 
-	s, err := startSession(d.e, d.c, 2*int64(d.c.chunk))
+	s, err := startSession(d.e, d.c, 2*int64(d.c.chunk), nil)
 	if err != nil {
 		return exitFailed, err
 	}
 	defer s.close()
 	packed, restored := filepath.Join(d.dir, "packed"), filepath.Join(d.dir, "restored")
 	for _, step := range []struct {
-		op       files.Op
+		op       engine.Op
 		src, dst string
 	}{
-		{files.Pack, src, packed},
-		{files.Verify, packed, ""},
-		{files.Unpack, packed, restored},
+		{engine.Pack, src, packed},
+		{engine.Verify, packed, ""},
+		{engine.Unpack, packed, restored},
 	} {
 		if code := d.step(ctx, s, step.op, step.src, step.dst); code != exitOK {
 			return code, nil
@@ -109,7 +110,7 @@ func (d *demo) run(ctx context.Context) (int, error) {
 }
 
 // step runs one operation over a directory and prints its line.
-func (d *demo) step(ctx context.Context, s *session, op files.Op, src, dst string) int {
+func (d *demo) step(ctx context.Context, s *session, op engine.Op, src, dst string) int {
 	plan, err := files.MakePlan(op, []string{src}, dst)
 	if err != nil {
 		fmt.Fprintf(d.e.stderr, "pipeline demo: %s: %v\n", op, err)
@@ -118,7 +119,7 @@ func (d *demo) step(ctx context.Context, s *session, op files.Op, src, dst strin
 	progress := &files.Progress{}
 	stop := startProgress(d.e, d.c, op, plan.Jobs, progress)
 	start := time.Now()
-	results := s.runner(d.e, d.c, progress).Run(ctx, op, plan.Jobs)
+	results := s.runner(ctx, d.e, d.c, progress).Run(ctx, op, plan.Jobs)
 	elapsed := time.Since(start)
 	stop()
 	if code := report(ctx, d.e, op, results); code != exitOK {

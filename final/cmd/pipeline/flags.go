@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"runtime"
+	"strconv"
 
 	"packcourse/core/codec"
 	"packcourse/core/format"
@@ -20,7 +22,7 @@ type flagSet uint
 
 const (
 	fWork    flagSet = 1 << iota // -workers -mem
-	fEncode                      // -chunk -level
+	fEncode                      // -codec -chunk -level
 	fEncrypt                     // -encrypt
 	fKey                         // -key-file -passphrase-env
 	fOutput                      // -force
@@ -39,6 +41,7 @@ var (
 // (sizes parsed, the key read) by resolve.
 type config struct {
 	workers   int
+	codecFlag string
 	chunkFlag string
 	level     int
 	memFlag   string
@@ -56,12 +59,24 @@ type config struct {
 	paths     []string
 
 	// Resolved by resolve.
+	codec codec.Codec
 	chunk int
 	mem   int64
 	size  int64
 	key   []byte
 	pass  []byte
 }
+
+// The ranges of the numeric flags, which the help repeats: a value
+// outside is a usage error, so that no flag can make the command panic,
+// hang or run out of memory before it starts.
+const (
+	maxWorkers = 1024     // -workers 1..1024
+	minChunk   = 4 << 10  // -chunk 4KiB..64MiB (format.MaxChunkSize)
+	maxMem     = 1 << 40  // -mem up to 1TiB (and at least what one file needs)
+	maxDemo    = 16 << 30 // -size 0..16GiB
+	maxFiles   = 100_000  // -files 0..100000
+)
 
 // newFlagSet declares cmd's flags, bound to a new config.
 func newFlagSet(cmd command, e env) (*flag.FlagSet, *config) {
@@ -70,12 +85,13 @@ func newFlagSet(cmd command, e env) (*flag.FlagSet, *config) {
 	fs.SetOutput(io.Discard) // parse reports errors itself, in one line
 	has := func(f flagSet) bool { return cmd.flags&f != 0 }
 	if has(fWork) {
-		fs.IntVar(&c.workers, "workers", runtime.GOMAXPROCS(0), "chunks encoded or decoded at once, by all files together (CPU tokens)")
-		fs.StringVar(&c.memFlag, "mem", "64MiB", "byte `budget` for buffered chunks, shared by all files (e.g. 16MiB)")
+		fs.IntVar(&c.workers, "workers", min(runtime.GOMAXPROCS(0), maxWorkers), "chunks encoded or decoded at once, by all files together (CPU tokens), 1..1024")
+		fs.StringVar(&c.memFlag, "mem", "64MiB", "byte `budget` for buffered chunks, shared by all files (e.g. 16MiB); at least what one chunk needs, at most 1TiB")
 	}
 	if has(fEncode) {
-		fs.StringVar(&c.chunkFlag, "chunk", "1MiB", "chunk `size` (e.g. 256KiB, 4MiB)")
-		fs.IntVar(&c.level, "level", codec.DefaultLevel, "DEFLATE level 1 (fastest) .. 9 (smallest)")
+		fs.StringVar(&c.codecFlag, "codec", "zstd", "compression: zstd or deflate (unpack reads it from the header)")
+		fs.StringVar(&c.chunkFlag, "chunk", "1MiB", "chunk `size`, 4KiB..64MiB (e.g. 256KiB, 4MiB)")
+		fs.IntVar(&c.level, "level", 0, "compression level: zstd 1..22 (default 3), deflate 1..9 (default 6); 1 is the fastest")
 	}
 	if has(fEncrypt) {
 		fs.BoolVar(&c.encrypt, "encrypt", false, "encrypt with AES-256-GCM (key from -key-file or -passphrase-env)")
@@ -88,12 +104,12 @@ func newFlagSet(cmd command, e env) (*flag.FlagSet, *config) {
 		fs.BoolVar(&c.force, "force", false, "replace existing outputs")
 	}
 	if has(fDemo) {
-		fs.StringVar(&c.sizeFlag, "size", "96MiB", "`size` of the demo's big file")
-		fs.IntVar(&c.files, "files", 48, "number of small files in the demo")
+		fs.StringVar(&c.sizeFlag, "size", "96MiB", "`size` of the demo's big file, 0..16GiB")
+		fs.IntVar(&c.files, "files", 48, "number of small files in the demo, 0..100000")
 	}
 	if has(fCommon) {
-		fs.StringVar(&c.metrics, "metrics", "", "serve /metrics and /debug/pprof/ on `ADDR` (e.g. 127.0.0.1:9090) while running")
-		fs.StringVar(&c.trace, "trace", "", "write a runtime/trace to `FILE` (go tool trace FILE)")
+		fs.StringVar(&c.metrics, "metrics", "", "serve /metrics and /debug/pprof/ on `ADDR`, HOST:PORT with PORT 0..65535 (e.g. 127.0.0.1:9090), while running")
+		fs.StringVar(&c.trace, "trace", "", "write a runtime/trace to `FILE`, a new file (an existing one only with -force; never an input or output)")
 		fs.BoolVar(&c.progress, "progress", e.terminal, "show progress on stderr (default: when stderr is a terminal)")
 		fs.BoolVar(&c.quiet, "q", false, "print only errors")
 		fs.BoolVar(&c.stats, "stats", false, "print the metrics summary (latency percentiles, tokens, peak bytes) at the end")
@@ -102,48 +118,87 @@ func newFlagSet(cmd command, e env) (*flag.FlagSet, *config) {
 }
 
 // resolve checks the flag values and turns them into what the run uses.
-// Every error names the flag.
+// Every error names the flag and its range.
 func (c *config) resolve(cmd command, e env) error {
 	if cmd.flags&fWork != 0 {
-		if c.workers < 1 {
-			return fmt.Errorf("-workers %d: want at least 1", c.workers)
+		if c.workers < 1 || c.workers > maxWorkers {
+			return fmt.Errorf("-workers %d: want 1..%d", c.workers, maxWorkers)
 		}
 		mem, err := units.ParseSize(c.memFlag)
 		if err != nil {
 			return fmt.Errorf("-mem: %v", err)
 		}
-		if mem < 1 {
-			return fmt.Errorf("-mem %s: want at least 1 byte", c.memFlag)
+		if mem < 1 || mem > maxMem {
+			return fmt.Errorf("-mem %s: want 1 byte .. %s", c.memFlag, units.FormatSize(maxMem))
 		}
 		c.mem = mem
 	}
 	if cmd.flags&fEncode != 0 {
-		chunk, err := units.ParseSize(c.chunkFlag)
-		if err != nil {
-			return fmt.Errorf("-chunk: %v", err)
+		if err := c.resolveEncode(); err != nil {
+			return err
 		}
-		if chunk < 1 || chunk > format.MaxChunkSize {
-			return fmt.Errorf("-chunk %s: want 1 byte .. %s", c.chunkFlag, units.FormatSize(format.MaxChunkSize))
-		}
-		if c.level < 1 || c.level > 9 {
-			return fmt.Errorf("-level %d: want 1..9", c.level)
-		}
-		c.chunk = int(chunk)
 	}
 	if cmd.flags&fDemo != 0 {
 		size, err := units.ParseSize(c.sizeFlag)
 		if err != nil {
 			return fmt.Errorf("-size: %v", err)
 		}
-		if c.files < 0 {
-			return fmt.Errorf("-files %d: want 0 or more", c.files)
+		if size > maxDemo {
+			return fmt.Errorf("-size %s: want 0 .. %s", c.sizeFlag, units.FormatSize(maxDemo))
+		}
+		if c.files < 0 || c.files > maxFiles {
+			return fmt.Errorf("-files %d: want 0..%d", c.files, maxFiles)
 		}
 		c.size = size
+	}
+	if c.metrics != "" {
+		if err := checkAddr(c.metrics); err != nil {
+			return fmt.Errorf("-metrics %s: %v", c.metrics, err)
+		}
 	}
 	if c.quiet {
 		c.progress = false
 	}
 	return c.resolveKey(cmd, e)
+}
+
+// resolveEncode checks -codec, -chunk and -level: the level's range is the
+// codec's.
+func (c *config) resolveEncode() error {
+	cd, err := codec.ParseCodec(c.codecFlag)
+	if err != nil {
+		return fmt.Errorf("-codec %s: want zstd or deflate", c.codecFlag)
+	}
+	c.codec = cd
+	chunk, err := units.ParseSize(c.chunkFlag)
+	if err != nil {
+		return fmt.Errorf("-chunk: %v", err)
+	}
+	if chunk < minChunk || chunk > format.MaxChunkSize {
+		return fmt.Errorf("-chunk %s: want %s .. %s", c.chunkFlag, units.FormatSize(minChunk), units.FormatSize(format.MaxChunkSize))
+	}
+	c.chunk = int(chunk)
+	lo, hi := cd.Levels()
+	if c.level == 0 {
+		c.level = cd.DefaultLevel()
+	}
+	if c.level < lo || c.level > hi {
+		return fmt.Errorf("-level %d: want %d..%d for %s", c.level, lo, hi, cd)
+	}
+	return nil
+}
+
+// checkAddr checks a -metrics address before anything starts: HOST:PORT,
+// PORT a number 0..65535 (0: any free port).
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("want HOST:PORT, e.g. 127.0.0.1:9090")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q: want a number 0..65535", port)
+	}
+	return nil
 }
 
 // resolveKey reads the key or passphrase, if one is asked for. Pack
@@ -207,20 +262,32 @@ func readKeyFile(path string) ([]byte, error) {
 			return key, nil
 		}
 	}
-	return nil, fmt.Errorf("%s: want %d raw bytes or %d hex digits, found %s", path, codec.KeyLen, 2*codec.KeyLen, describeKeyFile(b))
+	return nil, fmt.Errorf("%s: want %d raw bytes or %d hex digits: %s", quote(path), codec.KeyLen, 2*codec.KeyLen, describeKeyFile(b))
 }
 
-// describeKeyFile says what a bad key file holds, without printing it.
+// describeKeyFile says precisely what is wrong with a key file, without
+// printing any of it.
 func describeKeyFile(b []byte) string {
 	if len(b) > maxKeyFile {
-		return fmt.Sprintf("more than %d bytes", maxKeyFile)
+		return fmt.Sprintf("found more than %d bytes", maxKeyFile)
 	}
-	return fmt.Sprintf("%d bytes", len(b))
+	text := bytes.TrimSpace(b)
+	if i := bytes.IndexFunc(text, func(r rune) bool { return !isHex(r) }); i >= 0 && len(text) >= codec.KeyLen+codec.KeyLen/2 {
+		return fmt.Sprintf("found %d bytes, read as hex text: byte %d is not a hex digit", len(b), i+1)
+	}
+	if bytes.IndexFunc(text, func(r rune) bool { return !isHex(r) }) < 0 && len(text) > 0 {
+		return fmt.Sprintf("found %d hex digits (%d bytes with white space), want exactly %d", len(text), len(b), 2*codec.KeyLen)
+	}
+	return fmt.Sprintf("found %d bytes, neither", len(b))
+}
+
+func isHex(r rune) bool {
+	return '0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F'
 }
 
 // options are the codec options the flags ask for.
 func (c config) options() codec.Options {
-	return codec.Options{ChunkSize: c.chunk, Level: c.level, Key: c.key, Passphrase: c.pass}
+	return codec.Options{ChunkSize: c.chunk, Codec: c.codec, Level: c.level, Key: c.key, Passphrase: c.pass}
 }
 
 // isTerminal reports whether w is a terminal (a character device), the

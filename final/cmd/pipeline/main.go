@@ -21,6 +21,9 @@ func main() {
 	// handling, so a second Ctrl-C kills the process at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	context.AfterFunc(ctx, stop)
+	// A closed standard output is an error to report, not a silent death
+	// by SIGPIPE: the reader of a pipe may have been interrupted too.
+	signal.Ignore(syscall.SIGPIPE)
 	code := run(ctx, os.Args[1:], newCancelableReader(ctx, os.Stdin), os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

@@ -110,20 +110,21 @@ func TestErrors(t *testing.T) {
 		{"unknown flag", []string{"pack", "-fast", f.at("text.txt"), out}, exitUsage, "flag provided but not defined: -fast"},
 		{"pack flag on unpack", []string{"unpack", "-chunk", "1MiB", f.at("text.gpk"), out}, exitUsage, "flag provided but not defined: -chunk"},
 		{"bad chunk size", []string{"pack", "-chunk", "4XB", f.at("text.txt"), out}, exitUsage, `-chunk: size "4XB"`},
-		{"zero chunk size", []string{"pack", "-chunk", "0", f.at("text.txt"), out}, exitUsage, "-chunk 0: want 1 byte .. 64.0 MiB"},
+		{"zero chunk size", []string{"pack", "-chunk", "0", f.at("text.txt"), out}, exitUsage, "-chunk 0: want 4.0 KiB .. 64.0 MiB"},
 		{"huge chunk size", []string{"pack", "-chunk", "1GiB", f.at("text.txt"), out}, exitUsage, "-chunk 1GiB"},
-		{"bad level", []string{"pack", "-level", "12", f.at("text.txt"), out}, exitUsage, "-level 12: want 1..9"},
+		{"bad level", []string{"pack", "-level", "23", f.at("text.txt"), out}, exitUsage, "-level 23: want 1..22 for zstd"},
+		{"bad deflate level", []string{"pack", "-codec", "deflate", "-level", "12", f.at("text.txt"), out}, exitUsage, "-level 12: want 1..9 for deflate"},
 		{"bad level syntax", []string{"pack", "-level", "six", f.at("text.txt"), out}, exitUsage, `invalid value "six" for flag -level`},
-		{"zero workers", []string{"pack", "-workers", "0", f.at("text.txt"), out}, exitUsage, "-workers 0: want at least 1"},
+		{"zero workers", []string{"pack", "-workers", "0", f.at("text.txt"), out}, exitUsage, "-workers 0: want 1..1024"},
 		{"bad budget", []string{"pack", "-mem", "lots", f.at("text.txt"), out}, exitUsage, `-mem: size "lots"`},
 		{"budget below a chunk", []string{"pack", "-mem", "1MiB", f.at("text.txt"), out}, exitUsage, "-mem 1MiB is too small for -chunk 1MiB"},
-		{"budget below a key derivation", []string{"pack", "-mem", "16MiB", "-encrypt", "-passphrase-env", "PASS", f.at("text.txt"), out}, exitUsage, "-mem 16MiB is too small for -chunk 1MiB: a file needs at least 21.0 MiB for one chunk and its frame and the passphrase's key derivation"},
+		{"budget below a key derivation", []string{"pack", "-mem", "16MiB", "-encrypt", "-passphrase-env", "PASS", f.at("text.txt"), out}, exitUsage, "-mem 16MiB is too small for -chunk 1MiB: a file needs at least 19.0 MiB for the passphrase's key derivation"},
 		{"unpack budget below a key derivation", []string{"unpack", "-mem", "16MiB", "-passphrase-env", "PASS", f.at("phrase.gpk"), out}, exitUsage, "-mem 16MiB is too small: a file needs at least 19.0 MiB for the passphrase's key derivation"},
 		{"encrypt without key", []string{"pack", "-encrypt", f.at("text.txt"), out}, exitUsage, "-encrypt needs a key"},
 		{"key without encrypt", []string{"pack", "-key-file", f.key, f.at("text.txt"), out}, exitUsage, "without -encrypt"},
 		{"two key sources", []string{"unpack", "-key-file", f.key, "-passphrase-env", "PASS", f.at("secret.gpk"), out}, exitUsage, "not both"},
 		{"missing key file", []string{"unpack", "-key-file", f.at("nokey"), f.at("secret.gpk"), out}, exitUsage, "-key-file: open"},
-		{"short key file", []string{"unpack", "-key-file", f.at("short.key"), f.at("secret.gpk"), out}, exitUsage, "want 32 raw bytes or 64 hex digits, found 9 bytes"},
+		{"short key file", []string{"unpack", "-key-file", f.at("short.key"), f.at("secret.gpk"), out}, exitUsage, "want 32 raw bytes or 64 hex digits: found 9 bytes, neither"},
 		{"passphrase variable unset", []string{"unpack", "-passphrase-env", "NOPE", f.at("phrase.gpk"), out}, exitUsage, "environment variable NOPE is not set"},
 		{"passphrase variable empty", []string{"unpack", "-passphrase-env", "EMPTY", f.at("phrase.gpk"), out}, exitUsage, "environment variable EMPTY is empty"},
 		{"missing input", []string{"pack", f.at("nope.txt"), out}, exitFailed, "nope.txt: no such file or directory"},
@@ -232,7 +233,7 @@ func TestDirectoryRoundTrip(t *testing.T) {
 	require.NoError(t, os.Symlink("huge.bin", filepath.Join(src, "link.bin")))
 	packed, restored := filepath.Join(base, "packed"), filepath.Join(base, "restored")
 
-	r := cli(t, t.Context(), nil, nil, "pack", "-chunk", "16KiB", "-workers", "2", "-mem", "1MiB", src, packed)
+	r := cli(t, t.Context(), nil, nil, "pack", "-chunk", "16KiB", "-workers", "2", "-mem", "8MiB", src, packed)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "pipeline: skipping "+filepath.Join(src, "link.bin")+": symbolic link (not followed)")
 	assert.Contains(t, r.stderr, "packed 21 files")
@@ -389,7 +390,7 @@ func TestMetricsServer(t *testing.T) {
 func TestMetricsAddressInUse(t *testing.T) {
 	f := newFixture(t)
 	r := cli(t, t.Context(), nil, nil, "verify", "-metrics", "256.0.0.1:1", f.at("text.gpk"))
-	assert.Equal(t, exitFailed, r.code)
+	assert.Equal(t, exitUsage, r.code, "nothing was done: the flag is the fix")
 	assert.Contains(t, r.stderr, "pipeline verify: -metrics: listen tcp")
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"packcourse/core/units"
+	"packcourse/final/engine"
 	"packcourse/final/files"
 )
 
@@ -18,7 +19,7 @@ const progressInterval = 200 * time.Millisecond
 // the flags ask for one, and returns the function that stops it (after
 // drawing the final state and a newline). Without progress it returns a
 // function that does nothing.
-func startProgress(e env, c config, op files.Op, jobs []files.Job, p *files.Progress) (stop func()) {
+func startProgress(e env, c config, op engine.Op, jobs []files.Job, p *files.Progress) (stop func()) {
 	if !c.progress {
 		return func() {}
 	}
@@ -40,7 +41,7 @@ func startProgress(e env, c config, op files.Op, jobs []files.Job, p *files.Prog
 // 95.3 MB/s" over itself with a carriage return.
 type progressLine struct {
 	w       io.Writer
-	op      files.Op
+	op      engine.Op
 	files   int
 	total   int64 // input bytes; -1 when unknown (standard input)
 	p       *files.Progress
@@ -49,7 +50,7 @@ type progressLine struct {
 	lastLen int
 }
 
-func newProgressLine(w io.Writer, op files.Op, jobs []files.Job, p *files.Progress, now func() time.Time) *progressLine {
+func newProgressLine(w io.Writer, op engine.Op, jobs []files.Job, p *files.Progress, now func() time.Time) *progressLine {
 	var total int64
 	for _, j := range jobs {
 		if j.Size < 0 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"packcourse/final/engine"
 	"packcourse/final/files"
 )
 
@@ -20,7 +21,7 @@ func TestProgressLine(t *testing.T) {
 	p := &files.Progress{}
 	now := time.Unix(0, 0)
 	jobs := []files.Job{{Size: 3e6}, {Size: 1e6}}
-	l := newProgressLine(&out, files.Pack, jobs, p, func() time.Time { return now })
+	l := newProgressLine(&out, engine.Pack, jobs, p, func() time.Time { return now })
 
 	now = now.Add(time.Second)
 	p.In.Store(1e6)
@@ -45,7 +46,7 @@ func TestProgressTicks(t *testing.T) {
 	var out bytes.Buffer
 	p := &files.Progress{}
 	p.In.Store(500)
-	l := newProgressLine(&out, files.Verify, []files.Job{{Size: -1}}, p, time.Now)
+	l := newProgressLine(&out, engine.Verify, []files.Job{{Size: -1}}, p, time.Now)
 	tick := make(chan time.Time)
 	done := make(chan struct{})
 	ended := make(chan struct{})

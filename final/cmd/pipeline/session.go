@@ -1,14 +1,17 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"path/filepath"
 	"runtime/trace"
-	"strings"
+	"syscall"
 	"time"
 
 	"packcourse/core/units"
@@ -34,37 +37,41 @@ func (c config) limits(smallFile int64) govern.Limits {
 	return govern.Limits{CPU: c.workers, Bytes: c.mem, SmallFile: smallFile}
 }
 
-// checkBudget refuses a -mem too small for one chunk of -chunk bytes when
-// packing (and, with a passphrase, its key derivation): every file would
-// fail with the same error, so it is a usage error. Unpacking, the chunk
-// size is the containers', so only the key derivation is checked.
-func (c config) checkBudget(op files.Op) error {
+// checkBudget refuses a -mem too small for the smallest step of op (a
+// chunk, its frame and one worker's codec state; or the passphrase's key
+// derivation, whichever is larger): every file would fail with the same
+// error, so it is a usage error. Unpacking, the chunk size is the
+// containers', so -chunk's is only an estimate there.
+func (c config) checkBudget(op engine.Op) error {
 	l := govern.New(c.limits(0)).Limits()
 	shared := l.Bytes - max(l.SmallBytes, 0)
-	var need int64
-	var parts []string
-	if op == files.Pack {
-		need = engine.MinBytes(c.chunk)
-		parts = append(parts, "one chunk and its frame")
-	}
-	if kdf := c.options().KDFBytes(); kdf > 0 {
-		need += kdf // a small file's fast path holds both at once
-		parts = append(parts, "the passphrase's key derivation")
-	}
+	need := engine.MinBytes(op, c.options())
 	if shared >= need {
 		return nil
 	}
 	what := fmt.Sprintf("-mem %s is too small", c.memFlag)
-	if op == files.Pack {
+	if op == engine.Pack {
 		what += " for -chunk " + c.chunkFlag
 	}
 	return fmt.Errorf("%s: a file needs at least %s for %s (try -mem %s)",
-		what, units.FormatSize(need), strings.Join(parts, " and "), units.FormatSize(8*need))
+		what, units.FormatSize(need), c.largestStep(op, need), units.FormatSize(8*need))
+}
+
+// largestStep names the step of op that needs the need bytes.
+func (c config) largestStep(op engine.Op, need int64) string {
+	switch {
+	case c.options().KDFBytes() == need:
+		return "the passphrase's key derivation"
+	case op == engine.Pack:
+		return "one chunk, its frame and a compressor"
+	}
+	return "one frame, its chunk and a decompressor"
 }
 
 // startSession builds the governor, the metrics and the engine, and
-// starts the metrics server and the trace if the flags ask for them.
-func startSession(e env, c config, smallFile int64) (*session, error) {
+// starts the metrics server and the trace if the flags ask for them. jobs
+// are the run's files, which the trace must never be.
+func startSession(e env, c config, smallFile int64, jobs []files.Job) (*session, error) {
 	g := govern.New(c.limits(smallFile))
 	m := obs.New()
 	s := &session{
@@ -86,7 +93,7 @@ func startSession(e env, c config, smallFile int64) (*session, error) {
 		}
 	}
 	if c.trace != "" {
-		stop, err := startTrace(c.trace)
+		stop, err := startTrace(c.trace, c.force, jobs)
 		if err != nil {
 			s.close()
 			return nil, fmt.Errorf("-trace: %w", err)
@@ -106,16 +113,25 @@ func (s *session) close() error {
 	return errors.Join(errs...)
 }
 
-// runner returns a Runner for op over the session's engine and governor.
-func (s *session) runner(e env, c config, p *files.Progress) *files.Runner {
+// runner returns a Runner over the session's engine (and so its
+// governor). Standard output is written through a cancelableWriter, so
+// that an interrupt ends the run even while the reader of our output has
+// stopped reading.
+func (s *session) runner(ctx context.Context, e env, c config, p *files.Progress) *files.Runner {
 	return &files.Runner{
 		Engine:    s.engine,
-		Governor:  s.gov,
 		Options:   c.options(),
 		Overwrite: c.force,
+		FS:        e.fsys,
+		OpenFiles: e.openFiles,
 		Stdin:     e.stdin,
-		Stdout:    e.stdout,
+		Stdout:    newCancelableWriter(ctx, e.stdout),
 		Progress:  p,
+		Stale: func(path string) {
+			if !c.quiet {
+				fmt.Fprintf(e.stderr, "pipeline: removed %s, a temporary file left by a run that was killed\n", quote(path))
+			}
+		},
 	}
 }
 
@@ -149,9 +165,24 @@ func serveMetrics(addr string, m *obs.Metrics) (bound string, stop func() error,
 	return ln.Addr().String(), stop, nil
 }
 
-// startTrace writes a runtime/trace to path until stop is called.
-func startTrace(path string) (stop func() error, err error) {
-	f, err := os.Create(path)
+// startTrace writes a runtime/trace to path until stop is called. path
+// must be new, or with force an existing regular file; never one of the
+// run's inputs or outputs, and never a link.
+func startTrace(path string, force bool, jobs []files.Job) (stop func() error, err error) {
+	if err := checkTracePath(path, jobs); err != nil {
+		return nil, err
+	}
+	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL | syscall.O_NOFOLLOW
+	if info, err := os.Lstat(path); err == nil && force {
+		if !info.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s exists and is not a regular file: not replacing it", quote(path))
+		}
+		flags = os.O_WRONLY | os.O_TRUNC | syscall.O_NOFOLLOW
+	}
+	f, err := os.OpenFile(path, flags, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("%s already exists (use -force to replace it)", quote(path))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -163,4 +194,29 @@ func startTrace(path string) (stop func() error, err error) {
 		trace.Stop()
 		return f.Close()
 	}, nil
+}
+
+// checkTracePath refuses a trace file that is one of the run's inputs or
+// outputs: by path, or (if it exists) as the same file.
+func checkTracePath(path string, jobs []files.Job) error {
+	abs, _ := filepath.Abs(path)
+	info, statErr := os.Stat(path)
+	for _, j := range jobs {
+		for _, p := range []string{j.Src, j.Dst} {
+			if p == "" || p == files.Stdio {
+				continue
+			}
+			q, _ := filepath.Abs(p)
+			same := q == abs
+			if !same && statErr == nil {
+				if other, err := os.Stat(p); err == nil {
+					same = os.SameFile(info, other)
+				}
+			}
+			if same {
+				return fmt.Errorf("%s is also an input or an output of this run: give the trace a file of its own", quote(path))
+			}
+		}
+	}
+	return nil
 }

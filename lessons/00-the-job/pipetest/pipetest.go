@@ -70,7 +70,7 @@ var cases = []struct {
 	{"RoundTrip", testRoundTrip},
 	{"UnpackRejectsDamage", testUnpackRejectsDamage},
 	{"UnpackRejectsWrongKey", testUnpackRejectsWrongKey},
-	// UnpackReportsFirstBadFrame (testUnpackReportsFirstBadFrame) is not in the suite yet: final/engine fails it under load (issue 9 item 2).
+	{"UnpackReportsFirstBadFrame", testUnpackReportsFirstBadFrame},
 	{"PackMatchesOracleZstd", testPackMatchesOracleZstd},
 	{"RoundTripZstd", testRoundTripZstd},
 	{"InvalidOptions", testInvalidOptions},

@@ -1,0 +1,560 @@
+package main
+
+// The hostile world, at the level of the command: what an attacker or an
+// unlucky user can do to it (issue 12), each case a test that failed on
+// the command before the fix. The file-system cases (files swapped or
+// changed between planning and opening, long names, permissions, stale
+// temporary files, a directory sync failing after the rename) are in
+// final/files/hostile_test.go.
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"packcourse/core/format"
+	"packcourse/final/files"
+	"packcourse/lessons/00-the-job/pipetest"
+)
+
+// TestHostileTrace (item 1): -trace never replaces an existing file
+// without -force, and never one of the run's inputs or outputs, even with
+// -force; a usage error (2), the file untouched.
+func TestHostileTrace(t *testing.T) {
+	f := newFixture(t)
+	existing := f.at("notes")
+	require.NoError(t, os.WriteFile(existing, []byte("keep me"), 0o644))
+	out := filepath.Join(t.TempDir(), "out.gpk")
+	for _, c := range []struct {
+		name, trace string
+		force       bool
+		want        string
+	}{
+		{"the input", f.at("text.txt"), false, "is also an input or an output"},
+		{"the input, forced", f.at("text.txt"), true, "is also an input or an output"},
+		{"the output", out, true, "is also an input or an output"},
+		{"an existing file", existing, false, "already exists (use -force to replace it)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := []string{"pack", "-trace", c.trace}
+			if c.force {
+				args = append(args, "-force")
+			}
+			r := cli(t, t.Context(), nil, nil, append(args, f.at("text.txt"), out)...)
+			assert.Equal(t, exitUsage, r.code, r.stderr)
+			assert.Contains(t, r.stderr, c.want)
+			assert.NoFileExists(t, out)
+			got, err := os.ReadFile(f.at("text.txt"))
+			require.NoError(t, err)
+			assert.Equal(t, f.text, got, "the input is untouched")
+			got, err = os.ReadFile(existing)
+			require.NoError(t, err)
+			assert.Equal(t, "keep me", string(got))
+		})
+	}
+	r := cli(t, t.Context(), nil, nil, "pack", "-q", "-force", "-trace", existing, f.at("text.txt"), out)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	b, err := os.ReadFile(existing)
+	require.NoError(t, err)
+	assert.True(t, bytes.HasPrefix(b, []byte("go 1.")), "with -force an ordinary file is replaced by the trace")
+}
+
+// TestHostileFlagRanges (item 5): every numeric flag has a range, and a
+// value outside it is one line and exit 2, before anything starts.
+func TestHostileFlagRanges(t *testing.T) {
+	f := newFixture(t)
+	out := filepath.Join(t.TempDir(), "out")
+	in := f.at("text.txt")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"pack", "-workers", "1025", in, out}, "-workers 1025: want 1..1024"},
+		{[]string{"pack", "-workers", "4611686018427387904", in, out}, "-workers 4611686018427387904: want 1..1024"},
+		{[]string{"pack", "-workers", "-3", in, out}, "-workers -3: want 1..1024"},
+		{[]string{"pack", "-chunk", "1", in, out}, "-chunk 1: want 4.0 KiB .. 64.0 MiB"},
+		{[]string{"pack", "-chunk", "65MiB", in, out}, "-chunk 65MiB: want 4.0 KiB .. 64.0 MiB"},
+		{[]string{"pack", "-mem", "2048GiB", in, out}, "-mem 2048GiB: want 1 byte .. 1.0 TiB"},
+		{[]string{"pack", "-mem", "0", in, out}, "-mem 0: want 1 byte .. 1.0 TiB"},
+		{[]string{"pack", "-level", "-1", in, out}, "-level -1: want 1..22 for zstd"},
+		{[]string{"pack", "-level", "23", in, out}, "-level 23: want 1..22 for zstd"},
+		{[]string{"pack", "-codec", "deflate", "-level", "10", in, out}, "-level 10: want 1..9 for deflate"},
+		{[]string{"pack", "-codec", "gzip", in, out}, "-codec gzip: want zstd or deflate"},
+		{[]string{"demo", "-size", "17GiB"}, "-size 17GiB: want 0 .. 16.0 GiB"},
+		{[]string{"demo", "-files", "-1"}, "-files -1: want 0..100000"},
+		{[]string{"demo", "-files", "100001"}, "-files 100001: want 0..100000"},
+		{[]string{"verify", "-metrics", "localhost", in}, "-metrics localhost: want HOST:PORT"},
+		{[]string{"verify", "-metrics", "127.0.0.1:99999", in}, `-metrics 127.0.0.1:99999: port "99999": want a number 0..65535`},
+	} {
+		t.Run(strings.Join(c.args[:3], " "), func(t *testing.T) {
+			r := cli(t, t.Context(), nil, nil, c.args...)
+			assert.Equal(t, exitUsage, r.code, r.stderr)
+			lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+			require.Len(t, lines, 2, r.stderr)
+			assert.Contains(t, lines[0], c.want)
+			assert.Equal(t, "Run 'pipeline help "+c.args[0]+"' for usage.", lines[1])
+			assert.NoFileExists(t, out)
+		})
+	}
+}
+
+// TestHostileMetricsAddressBusy (item 10): a -metrics address that cannot
+// be served (taken by another program) is a usage error: exit 2, nothing
+// done, and the other program's port is left to it.
+func TestHostileMetricsAddressBusy(t *testing.T) {
+	f := newFixture(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	out := filepath.Join(t.TempDir(), "out")
+	r := cli(t, t.Context(), nil, nil, "unpack", "-metrics", ln.Addr().String(), f.at("text.gpk"), out)
+	assert.Equal(t, exitUsage, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "address already in use")
+	assert.NoFileExists(t, out)
+}
+
+// blockedWriter is standard output whose reader has stopped reading: the
+// first Write says so on started and then blocks until release is
+// closed; it never reads p.
+type blockedWriter struct {
+	started chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (b *blockedWriter) Write(p []byte) (int, error) {
+	b.once.Do(func() { close(b.started) })
+	<-b.release
+	return 0, io.ErrClosedPipe
+}
+
+// TestHostileInterruptWhileStdoutBlocked (item 4): an interrupt ends the
+// run while a write to standard output is blocked, with exit 130 and one
+// line that says the output is incomplete.
+func TestHostileInterruptWhileStdoutBlocked(t *testing.T) {
+	f := newFixture(t)
+	w := &blockedWriter{started: make(chan struct{}), release: make(chan struct{})}
+	defer close(w.release) // lets the blocked write return: no goroutine outlives the test
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() {
+		<-w.started
+		cancel()
+	}()
+	done := make(chan result, 1)
+	go func() {
+		var stderr bytes.Buffer
+		e := env{stdin: strings.NewReader(""), stdout: w, stderr: &stderr, lookup: os.LookupEnv}
+		code := runEnv(ctx, []string{"unpack", f.at("text.gpk"), "-"}, e)
+		done <- result{code: code, stderr: stderr.String()}
+	}()
+	select {
+	case r := <-done:
+		assert.Equal(t, exitInterrupted, r.code, r.stderr)
+		assert.Equal(t, "pipeline: interrupted: 0 of 1 files done, no partial output left\n", r.stderr,
+			"nothing reached standard output")
+	case <-time.After(30 * time.Second): // a guard against a hang, not a timing
+		t.Fatal("the run did not end while standard output was blocked")
+	}
+}
+
+// TestHostileInterruptedStdoutIsIncomplete (item 10): packing to standard
+// output cut short does not claim "no partial output left": the bytes
+// already written are said to be an incomplete container.
+func TestHostileInterruptedStdoutIsIncomplete(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	in := &pipetest.CancelingReader{R: pipetest.Endless(1), After: 512 << 10, Grace: 2 << 20, Cancel: cancel}
+	var stdout, stderr bytes.Buffer
+	e := env{stdin: in, stdout: &stdout, stderr: &stderr, lookup: os.LookupEnv}
+	code := runEnv(ctx, []string{"pack", "-chunk", "16KiB", "-level", "1", "-", "-"}, e)
+	assert.Equal(t, exitInterrupted, code)
+	require.Positive(t, stdout.Len())
+	assert.Regexp(t, `^pipeline: interrupted: 0 of 1 files done; standard output got [0-9.]+ KiB, an incomplete container\n$`, stderr.String())
+}
+
+// buildBinary builds the command into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "pipeline")
+	out, err := exec.Command(goTool(t), "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+	return bin
+}
+
+// randomReader is incompressible input, so that what goes in comes out.
+type randomReader struct{ r *rand.ChaCha8 }
+
+func (r randomReader) Read(p []byte) (int, error) { return r.r.Read(p) }
+
+// TestHostileInterruptBinaryStdoutBlocked (item 4): the real command,
+// packing endless random input to a pipe nobody reads. Input is fed until
+// the command stops taking it: its budget is full and its writer is
+// blocked in write(2). SIGINT must still end it with 130 and a message,
+// not leave it waiting for a reader that never comes.
+func TestHostileInterruptBinaryStdoutBlocked(t *testing.T) {
+	bin := buildBinary(t)
+	cmd := exec.Command(bin, "pack", "-chunk", "64KiB", "-mem", "8MiB", "-workers", "2", "-", "-")
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	pr, pw, err := os.Pipe() // its read end is never read
+	require.NoError(t, err)
+	defer pr.Close()
+	cmd.Stdout = pw
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	pw.Close()
+
+	var fed atomic.Int64
+	var feeding sync.WaitGroup
+	feeding.Go(func() { // ends when the command has exited and closed its input
+		io.Copy(stdin, io.TeeReader(randomReader{rand.NewChaCha8([32]byte{1})}, countWriter{&fed}))
+	})
+	waitUntilStalled(t, &fed)
+	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err = <-exited:
+	case <-time.After(30 * time.Second): // a guard against a hang, not a timing
+		cmd.Process.Kill()
+		<-exited
+		feeding.Wait()
+		t.Fatal("SIGINT did not end the command while its standard output was blocked")
+	}
+	feeding.Wait()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, stderr.String())
+	assert.Equal(t, exitInterrupted, exit.ExitCode(), stderr.String())
+	assert.Regexp(t, `^pipeline: interrupted: 0 of 1 files done; standard output got [0-9.]+ (B|KiB|MiB), an incomplete container\n$`, stderr.String())
+}
+
+// TestHostileKilledRunLeavesTempThatNextRunRemoves (item 8): SIGKILL
+// leaves a temporary file, named as the help says; the next run writing
+// the same output removes it, says so, and writes the output.
+func TestHostileKilledRunLeavesTempThatNextRunRemoves(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	dst := filepath.Join(dir, "out.gpk")
+	cmd := exec.Command(bin, "pack", "-chunk", "64KiB", "-", dst)
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	if _, err := io.CopyN(stdin, pipetest.Endless(1), 4<<20); err != nil {
+		t.Fatalf("the command did not read its input: %v", err)
+	}
+	require.NoError(t, cmd.Process.Kill())
+	cmd.Wait()
+	stdin.Close()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "the killed run's temporary file")
+	assert.Regexp(t, `^\.out\.gpk\.\d+-[0-9a-f]{16}\.tmp$`, entries[0].Name())
+
+	f := newFixture(t)
+	r := cli(t, t.Context(), nil, nil, "pack", f.at("text.txt"), dst)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "pipeline: removed "+filepath.Join(dir, entries[0].Name())+", a temporary file left by a run that was killed")
+	assert.Equal(t, []string{"out.gpk"}, names(t, dir))
+}
+
+func names(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var n []string
+	for _, e := range entries {
+		n = append(n, e.Name())
+	}
+	return n
+}
+
+// TestHostileOpenFileLimit (item 7): 2,000 files pack with the open-file
+// limit at 256 and -workers 64. The test runs itself again in a child
+// process whose RLIMIT_NOFILE is lowered to 256, soft and hard.
+func TestHostileOpenFileLimit(t *testing.T) {
+	if dir := os.Getenv("PIPELINE_NOFILE_CHILD"); dir != "" {
+		lim := syscall.Rlimit{Cur: 256, Max: 256}
+		require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim))
+		r := cli(t, t.Context(), nil, nil, "pack", "-q", "-workers", "64", "-chunk", "4KiB", filepath.Join(dir, "src"), filepath.Join(dir, "out"))
+		require.Equal(t, exitOK, r.code, "%.2000s", r.stderr)
+		return
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	for i := range 2000 {
+		sub := filepath.Join(src, fmt.Sprintf("d%02d", i%20))
+		require.NoError(t, os.MkdirAll(sub, 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(sub, fmt.Sprintf("f%04d", i)), bytes.Repeat([]byte{byte(i)}, 100+i), 0o644))
+	}
+	child := exec.Command(os.Args[0], "-test.run=^TestHostileOpenFileLimit$", "-test.count=1")
+	child.Env = append(os.Environ(), "PIPELINE_NOFILE_CHILD="+dir)
+	out, err := child.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	packed := 0
+	require.NoError(t, filepath.WalkDir(filepath.Join(dir, "out"), func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			packed++
+		}
+		return err
+	}))
+	assert.Equal(t, 2000, packed)
+}
+
+// TestHostileQuotedNames (item 10): a name with a newline or an escape
+// code is printed quoted, so every failure is still one line and nothing
+// reaches the terminal raw.
+func TestHostileQuotedNames(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"two\nlines", "\x1b[31mred"} {
+		src := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(src, []byte("x"), 0o644))
+		require.NoError(t, os.WriteFile(src+".gpk", []byte("in the way"), 0o644))
+		r := cli(t, t.Context(), nil, nil, "pack", src, src+".gpk")
+		assert.Equal(t, exitFailed, r.code)
+		assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "one line: %q", r.stderr)
+		assert.NotContains(t, r.stderr, "\x1b")
+		assert.Contains(t, r.stderr, fmt.Sprintf("%q already exists", src+".gpk"))
+	}
+}
+
+// TestHostileSameSourceAndDestination (item 10): -force with the output
+// the input itself is refused, and the input is untouched.
+func TestHostileSameSourceAndDestination(t *testing.T) {
+	f := newFixture(t)
+	r := cli(t, t.Context(), nil, nil, "pack", "-force", f.at("text.txt"), f.at("text.txt"))
+	assert.Equal(t, exitFailed, r.code)
+	assert.Contains(t, r.stderr, "is both an input and an output")
+	got, err := os.ReadFile(f.at("text.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, f.text, got)
+}
+
+// fullFS is a disk that fills up after limit bytes of any output.
+type fullFS struct {
+	files.OS
+	limit int
+}
+
+func (d *fullFS) Create(name string, perm fs.FileMode) (files.File, error) {
+	f, err := d.OS.Create(name, perm)
+	if err != nil {
+		return nil, err
+	}
+	return &fullFile{File: f, left: d.limit}, nil
+}
+
+type fullFile struct {
+	files.File
+	left int
+}
+
+func (f *fullFile) Write(p []byte) (int, error) {
+	if len(p) > f.left {
+		n, _ := f.File.Write(p[:f.left])
+		f.left = 0
+		return n, syscall.ENOSPC
+	}
+	f.left -= len(p)
+	return f.File.Write(p)
+}
+
+// TestHostileFullDiskFile (item 10): the disk fills while a file output is
+// written; the one line names the output, the frame and its offset, and
+// the system's reason, and nothing is left.
+func TestHostileFullDiskFile(t *testing.T) {
+	f := newFixture(t)
+	out := filepath.Join(t.TempDir(), "out.gpk")
+	var stderr bytes.Buffer
+	e := env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr, lookup: os.LookupEnv, fsys: &fullFS{limit: 20 << 10}}
+	code := runEnv(t.Context(), []string{"pack", "-codec", "deflate", "-chunk", "16KiB", f.at("text.txt"), out}, e)
+	assert.Equal(t, exitFailed, code)
+	assert.Regexp(t, `^pipeline: pack \S+: writing \S+out\.gpk: write frame \d+: writing frame at offset \d+: writing temporary file: no space left on device\n$`, stderr.String())
+	assert.Empty(t, names(t, filepath.Dir(out)))
+}
+
+// syncFailFS fails every directory sync, after the rename.
+type syncFailFS struct{ files.OS }
+
+func (syncFailFS) SyncDir(string) error { return syscall.EIO }
+
+// TestHostileDirSyncFailsKeepsOutput (issue 9 item 1): the directory sync
+// fails after the rename: exit 1, the message says the file was written
+// but is not known to be durable, and the file is there, with and without
+// -force.
+func TestHostileDirSyncFailsKeepsOutput(t *testing.T) {
+	f := newFixture(t)
+	for _, force := range []bool{false, true} {
+		out := filepath.Join(t.TempDir(), "out.gpk")
+		args := []string{"pack", f.at("text.txt"), out}
+		if force {
+			require.NoError(t, os.WriteFile(out, []byte("old"), 0o644))
+			args = append([]string{"pack", "-force"}, args[1:]...)
+		}
+		var stderr bytes.Buffer
+		e := env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr, lookup: os.LookupEnv, fsys: syncFailFS{}}
+		code := runEnv(t.Context(), args, e)
+		assert.Equal(t, exitFailed, code)
+		assert.Contains(t, stderr.String(), "written but not known to be durable: syncing directory: input/output error (the file is kept; check the disk)")
+		b, err := os.ReadFile(out)
+		require.NoError(t, err, "the published file survives (force: %v)", force)
+		assert.True(t, bytes.HasPrefix(b, format.Magic[:]), "it is the new container")
+	}
+}
+
+// unreadableFS cannot read a directory named "locked".
+type unreadableFS struct{ files.OS }
+
+func (u unreadableFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	if filepath.Base(name) == "locked" {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: syscall.EACCES}
+	}
+	return u.OS.ReadDir(name)
+}
+
+// TestHostileUnreadableSubdirectory (item 10): an unreadable directory
+// fails its own files; the others are packed; the exit code is 1.
+func TestHostileUnreadableSubdirectory(t *testing.T) {
+	src := t.TempDir()
+	for _, name := range []string{"a", "locked/b", "z/c"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(src, filepath.Dir(name)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(src, name), []byte(name), 0o644))
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	var stderr bytes.Buffer
+	e := env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr, lookup: os.LookupEnv, fsys: unreadableFS{}}
+	code := runEnv(t.Context(), []string{"pack", "-q", src, out}, e)
+	assert.Equal(t, exitFailed, code)
+	assert.Contains(t, stderr.String(), "pipeline: pack "+filepath.Join(src, "locked")+": cannot read directory: permission denied")
+	assert.FileExists(t, filepath.Join(out, "a.gpk"))
+	assert.FileExists(t, filepath.Join(out, "z", "c.gpk"))
+}
+
+// TestHostileSwappedAfterPlanning (items 2 and 3): between planning and
+// running, one file becomes a link to a secret and another a FIFO; both
+// fail with a clear line, the run does not hang, and the secret is in no
+// output.
+func TestHostileSwappedAfterPlanning(t *testing.T) {
+	src := t.TempDir()
+	for _, name := range []string{"a", "b", "c"} {
+		require.NoError(t, os.WriteFile(filepath.Join(src, name), []byte(name), 0o644))
+	}
+	secret := filepath.Join(t.TempDir(), "shadow")
+	require.NoError(t, os.WriteFile(secret, []byte("root:secret"), 0o600))
+	out := filepath.Join(t.TempDir(), "out")
+	var stderr bytes.Buffer
+	e := env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr, lookup: os.LookupEnv,
+		afterPlan: func(files.Plan) {
+			require.NoError(t, os.Remove(filepath.Join(src, "a")))
+			require.NoError(t, os.Symlink(secret, filepath.Join(src, "a")))
+			require.NoError(t, os.Remove(filepath.Join(src, "b")))
+			require.NoError(t, syscall.Mkfifo(filepath.Join(src, "b"), 0o644))
+		}}
+	code := runEnv(t.Context(), []string{"pack", src, out}, e)
+	assert.Equal(t, exitFailed, code)
+	assert.Contains(t, stderr.String(), "pipeline: pack "+filepath.Join(src, "a")+": opening: no longer the file that was planned: it is a symbolic link now (not followed)")
+	assert.Contains(t, stderr.String(), "pipeline: pack "+filepath.Join(src, "b")+": opening: no longer the file that was planned: it is a FIFO now, not a regular file")
+	assert.Equal(t, []string{"c.gpk"}, names(t, out))
+}
+
+// TestHostileBadHexKey (item 10): a key file that is almost a hex key
+// says precisely what is wrong with it.
+func TestHostileBadHexKey(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	good := strings.Repeat("ab", 32)
+	for content, want := range map[string]string{
+		good[:20] + "g" + good[21:] + "\n": "found 65 bytes, read as hex text: byte 21 is not a hex digit",
+		good + "a\n":                       "found 65 hex digits (66 bytes with white space), want exactly 64",
+		good[:62] + "\n":                   "found 62 hex digits (63 bytes with white space), want exactly 64",
+	} {
+		key := filepath.Join(dir, "key")
+		require.NoError(t, os.WriteFile(key, []byte(content), 0o600))
+		r := cli(t, t.Context(), nil, nil, "unpack", "-key-file", key, f.at("secret.gpk"), filepath.Join(dir, "out"))
+		assert.Equal(t, exitUsage, r.code)
+		assert.Contains(t, r.stderr, want)
+	}
+}
+
+// TestHostileHelpSaysWhatIsNotProtected (items 8 and 11): the help names
+// the temporary files a killed run leaves, and says that a plain container
+// is not authenticated, next to what encryption adds.
+func TestHostileHelpSaysWhatIsNotProtected(t *testing.T) {
+	r := cli(t, t.Context(), nil, nil, "help")
+	assert.Contains(t, r.stdout, ".NAME.PID-RANDOM.tmp")
+	assert.Contains(t, r.stdout, "A plain container is not authenticated")
+	assert.Contains(t, r.stdout, "Only\n-encrypt")
+}
+
+// TestCodecFlag: -codec picks the codec the header records (zstd by
+// default), and unpack reads it from the header.
+func TestCodecFlag(t *testing.T) {
+	f := newFixture(t)
+	for _, c := range []struct {
+		args  []string
+		codec byte
+	}{
+		{nil, format.CodecZstd},
+		{[]string{"-codec", "deflate"}, format.CodecDeflate},
+		{[]string{"-codec", "zstd", "-level", "19"}, format.CodecZstd},
+	} {
+		dir := t.TempDir()
+		packed, restored := filepath.Join(dir, "p.gpk"), filepath.Join(dir, "r")
+		r := cli(t, t.Context(), nil, nil, append(append([]string{"pack", "-q"}, c.args...), f.at("text.txt"), packed)...)
+		require.Equal(t, exitOK, r.code, r.stderr)
+		b, err := os.ReadFile(packed)
+		require.NoError(t, err)
+		h, err := format.NewReader(bytes.NewReader(b), 0).ReadHeader()
+		require.NoError(t, err)
+		assert.Equal(t, c.codec, h.Codec, "%v", c.args)
+		r = cli(t, t.Context(), nil, nil, "unpack", "-q", packed, restored)
+		require.Equal(t, exitOK, r.code, r.stderr)
+		got, err := os.ReadFile(restored)
+		require.NoError(t, err)
+		assert.Equal(t, f.text, got)
+	}
+}
+
+// countWriter counts the bytes written to it.
+type countWriter struct{ n *atomic.Int64 }
+
+func (w countWriter) Write(p []byte) (int, error) {
+	w.n.Add(int64(len(p)))
+	return len(p), nil
+}
+
+// waitUntilStalled returns once more than one chunk has been fed and the
+// count has not moved for a while: the command has stopped reading because
+// nothing it wrote has been read. The waits only make the blocked case the
+// likely one; the test's verdict does not depend on them.
+func waitUntilStalled(t *testing.T, fed *atomic.Int64) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	last, still := fed.Load(), 0
+	for time.Now().Before(deadline) && (last < 256<<10 || still < 4) {
+		time.Sleep(50 * time.Millisecond)
+		if n := fed.Load(); n == last {
+			still++
+		} else {
+			last, still = n, 0
+		}
+	}
+	require.GreaterOrEqual(t, fed.Load(), int64(256<<10), "the command did not read its input")
+}
