@@ -43,18 +43,38 @@ func (c config) limits(smallFile int64) govern.Limits {
 // error, so it is a usage error. Unpacking, the chunk size is the
 // containers', so -chunk's is only an estimate there.
 func (c config) checkBudget(op engine.Op) error {
-	l := govern.New(c.limits(0)).Limits()
-	shared := l.Bytes - max(l.SmallBytes, 0)
 	need := engine.MinBytes(op, c.options())
-	if shared >= need {
+	if sharedBytes(c.limits(0)) >= need {
 		return nil
 	}
 	what := fmt.Sprintf("-mem %s is too small", c.memFlag)
 	if op == engine.Pack {
 		what += " for -chunk " + c.chunkFlag
 	}
-	return fmt.Errorf("%s: a file needs at least %s for %s (try -mem %s)",
-		what, units.FormatSize(need), c.largestStep(op, need), units.FormatSize(8*need))
+	return fmt.Errorf("%s: a file needs at least %s for %s, and %s of -mem is kept for small files (try -mem %s)",
+		what, units.FormatSize(need), c.largestStep(op, need), smallLaneShare, units.FormatSize(c.leastMem(need)))
+}
+
+// smallLaneShare says how much of the budget govern keeps for small files
+// by default (Limits.SmallBytes 0).
+const smallLaneShare = "an eighth"
+
+// sharedBytes is the part of the byte budget l a large file can use: all
+// of it but the small-file lane.
+func sharedBytes(l govern.Limits) int64 {
+	l = govern.New(l).Limits()
+	return l.Bytes - max(l.SmallBytes, 0)
+}
+
+// leastMem returns the smallest whole number of MiB whose shared part
+// holds need bytes.
+func (c config) leastMem(need int64) int64 {
+	l := c.limits(0)
+	l.Bytes = (need + 1<<20 - 1) &^ (1<<20 - 1)
+	for sharedBytes(l) < need {
+		l.Bytes += 1 << 20
+	}
+	return l.Bytes
 }
 
 // largestStep names the step of op that needs the need bytes.
