@@ -15,7 +15,7 @@ import (
 
 func TestMain(m *testing.M) { proof.Main(m) }
 
-const chunkSize, workers = 1024, 4
+const chunkSize, workers = 256, 4
 
 // goroutinesIn counts the goroutines whose stack runs a function literal
 // of fn (PackBroken.func1, PackFixed.func1): the goroutines fn started.
@@ -76,7 +76,7 @@ func peak(t *testing.T, chunks int, fn string, pack func(int, Reader) []pipeline
 func broken(n int, r Reader) []pipeline.Frame { return PackBroken(n, r) }
 func fixed(n int, r Reader) []pipeline.Frame  { return PackFixed(n, workers, r) }
 
-var sizes = []int{64, 512} // chunks: an input eight times larger
+var sizes = []int{16, 128} // chunks: an input eight times larger
 
 func TestBrokenGrowsWithTheInput(t *testing.T) {
 	for _, chunks := range sizes {
