@@ -1,0 +1,3 @@
+module example.com/copiedmutexbroken
+
+go 1.26.0
