@@ -1,0 +1,201 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"packcourse/core/codec"
+	"packcourse/core/format"
+)
+
+// unpackRun is one Unpack going through the pipeline: packRun's shape and
+// pools, with frames going in and chunks coming out. The pools' buffers
+// start empty and grow to the frames that actually arrive, as the format
+// reader's and decoder's own buffers do, so a container that declares
+// huge chunks but holds small ones costs small buffers.
+type unpackRun struct {
+	session *codec.Session
+	frames  *format.Reader // past the header
+	workers int
+	meter   *meter
+
+	bodies *pool // buffers the reader reads frame bodies into
+	chunks *pool // buffers the workers decode chunks into
+
+	queue chan future[chunk] // reader -> writer: one future per frame, in container order
+	jobs  chan unpackJob     // reader -> workers
+
+	// trailer and trailerAt are set by the reader before it closes the
+	// queue; the writer reads them only after it has seen the queue
+	// closed, and a close happens before the receive that sees it.
+	trailer   format.Trailer
+	trailerAt int64
+
+	unwritten future[chunk] // the future the writer was waiting on when it stopped, if any
+}
+
+// unpackJob is one frame on its way to a worker, with the future its chunk
+// must be delivered to. The worker owns frame.Body's buffer until it puts
+// it back.
+type unpackJob struct {
+	frame format.Frame
+	chunk future[chunk]
+}
+
+// chunk is one decoded and verified chunk, in a buffer of the chunks pool.
+type chunk struct {
+	index int
+	raw   []byte
+	sum   [32]byte
+}
+
+func newUnpackRun(s *codec.Session, frames *format.Reader, workers, queue int, m *meter) *unpackRun {
+	return &unpackRun{
+		session: s,
+		frames:  frames,
+		workers: workers,
+		meter:   m,
+		bodies:  newPool(inputSlots(workers)),
+		chunks:  newPool(outputSlots(queue)),
+		queue:   make(chan future[chunk], queue), // the bound on frames in flight, as in packRun
+		jobs:    make(chan unpackJob),
+	}
+}
+
+// run starts the writer, the workers and the reader, waits for all of
+// them, then takes back the buffers of chunks still in flight.
+func (u *unpackRun) run(ctx context.Context, dst io.Writer) error {
+	g, ctx := newGroup(ctx)
+	u.meter.spawn(g, func() error { return u.write(ctx, dst) })
+	for range u.workers {
+		u.meter.spawn(g, func() error { return u.decode(ctx) })
+	}
+	u.meter.spawn(g, func() error { return u.read(ctx) })
+	err := g.Wait()
+	u.recycle()
+	return err
+}
+
+// read reads frames one at a time, each body into a buffer from the bodies
+// pool, puts a future for each in line and hands the frame to a worker. A
+// damaged container goes in line as a failed future, so that an earlier
+// damaged frame is reported first, as the oracle would.
+func (u *unpackRun) read(ctx context.Context) error {
+	defer close(u.jobs)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		buf, err := u.bodies.get(ctx, &u.meter.poolWaits)
+		if err != nil {
+			return err
+		}
+		f, err := u.frames.Next(buf)
+		if err != nil {
+			u.bodies.put(buf)
+			if errors.Is(err, io.EOF) {
+				u.trailer, u.trailerAt = u.frames.Trailer()
+				close(u.queue)
+				return nil
+			}
+			return send(ctx, u.queue, failed[chunk](err), nil)
+		}
+		u.meter.readChunk(f.RawLen)
+
+		c := newFuture[chunk]()
+		if err := send(ctx, u.queue, c, &u.meter.queueFull); err != nil {
+			u.bodies.put(f.Body)
+			return err
+		}
+		if err := send(ctx, u.jobs, unpackJob{f, c}, nil); err != nil {
+			u.bodies.put(f.Body)
+			return err
+		}
+	}
+}
+
+// decode turns frames back into verified chunks until the reader closes
+// jobs. It decodes into a buffer from the chunks pool and gives the body's
+// buffer back at once.
+func (u *unpackRun) decode(ctx context.Context) error {
+	dec := u.session.NewDecoder()
+	for {
+		job, ok, err := receive(ctx, u.jobs, nil)
+		if !ok {
+			return err
+		}
+		out, err := u.chunks.get(ctx, nil) // never waits: see outputSlots
+		if err != nil {
+			u.bodies.put(job.frame.Body)
+			return err
+		}
+		raw, sum, err := dec.Decode(out, job.frame)
+		u.bodies.put(job.frame.Body)
+		if err != nil {
+			u.chunks.put(out)
+		} else {
+			u.meter.encodedChunk(len(raw))
+		}
+		job.chunk.resolve(chunk{job.frame.Index, raw, sum}, err)
+	}
+}
+
+// write owns dst: it writes each chunk in container order as its future
+// resolves, gives its buffer back, and checks the whole-file digest once
+// the reader has reached the trailer.
+func (u *unpackRun) write(ctx context.Context, dst io.Writer) error {
+	digest := u.session.NewDigest()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		next, ok, err := receive(ctx, u.queue, nil)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return digest.Check(u.trailer, u.trailerAt)
+		}
+		c, err := next.await(ctx, &u.meter.writerWaits)
+		if err != nil {
+			u.unwritten = next
+			return err
+		}
+		_, err = format.WriteFull(dst, c.raw)
+		u.chunks.put(c.raw)
+		if err != nil {
+			return fmt.Errorf("writing frame %d's chunk: %w", c.index, err)
+		}
+		digest.Add(c.sum, len(c.raw))
+		u.meter.wroteChunk(len(c.raw))
+	}
+}
+
+// recycle takes back the chunk buffers of frames that were decoded but
+// never written because the run stopped, as packRun.recycle does.
+func (u *unpackRun) recycle() {
+	u.reclaim(u.unwritten)
+	for {
+		select {
+		case c, ok := <-u.queue:
+			if !ok {
+				return
+			}
+			u.reclaim(c)
+		default:
+			return
+		}
+	}
+}
+
+func (u *unpackRun) reclaim(c future[chunk]) {
+	select {
+	case o := <-c:
+		if o.err == nil {
+			u.chunks.put(o.value.raw)
+		}
+	default:
+	}
+}
