@@ -1,33 +1,49 @@
 #!/usr/bin/env bash
-# bench.sh measures the finished pipeline side by side with the sequential
-# oracle (lesson 00) and pigz, on one generated file, on this machine, and
-# prints a table. It is not run by CI: it takes a minute or more and its
-# figures depend on the machine.
+# bench.sh measures the finished pipeline side by side with pigz, zstd and
+# the sequential oracle, on this machine, and prints one table per
+# workload plus one for a directory of many small files. It is not run by
+# CI: it takes several minutes and its figures depend on the machine.
 #
-#   bash final/bench.sh [SIZE] [LEVEL] [WORKERS]     (default: 256MiB 6 2)
-#   RSS_SIZES="64MiB 1GiB" bash final/bench.sh       (also: peak RSS of the pipeline per input size)
+#   bash final/bench.sh [SIZE] [WORKERS]          (default: 128MiB 2)
+#   WORKLOADS="text mixed" FILES=5000 REPEAT=3 bash final/bench.sh
+#   RSS_SIZES="64MiB 1GiB" bash final/bench.sh    (also: peak RSS per input size)
 #
-# Every tool reads the same file (from the page cache, as it was just
-# generated), writes its output to the same disk and syncs it, and is run
-# REPEAT times (default 3); the table shows the fastest run. Needs pigz and
-# GNU time (/usr/bin/time).
+# Each workload is one generated file (read from the page cache, as it was
+# just written). DEFLATE rows run at level 6 against `pigz -p WORKERS -6`;
+# zstd rows at level 3 against `zstd -T WORKERS -3`. Every tool writes its
+# output to the same disk and syncs it; each figure is the fastest of
+# REPEAT runs (default 3). The pipeline's containers are checked byte for
+# byte against the oracle's, and every round trip against the input.
+# Needs pigz, zstd and GNU time; installs them with apt-get when it can.
 set -euo pipefail
 
-size=${1:-256MiB}
-level=${2:-6}
-workers=${3:-2}
+size=${1:-128MiB}
+workers=${2:-2}
 repeat=${REPEAT:-3}
+workloads=${WORKLOADS:-text logs random mixed}
+files=${FILES:-5000}
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-for tool in pigz /usr/bin/time; do
-	command -v "$tool" >/dev/null || { echo "bench.sh: $tool is needed (apt-get install pigz time)" >&2; exit 1; }
-done
+need() {
+	local missing=()
+	command -v pigz >/dev/null || missing+=(pigz)
+	command -v zstd >/dev/null || missing+=(zstd)
+	[ -x /usr/bin/time ] || missing+=(time)
+	[ ${#missing[@]} -eq 0 ] && return
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+	else
+		echo "bench.sh: needs ${missing[*]} (apt-get install ${missing[*]})" >&2
+		exit 1
+	fi
+}
+need
 
 (cd "$root" && go build -o "$tmp/pipeline" ./final/cmd/pipeline && go build -o "$tmp/benchtool" ./final/cmd/benchtool)
-"$tmp/benchtool" gen "$size" "$tmp/in"
-insize=$(stat -c %s "$tmp/in")
+p="$tmp/pipeline"
+b="$tmp/benchtool"
 
 # best CMD: runs the shell command CMD $repeat times and prints the fastest
 # wall time in seconds and that run's peak RSS in KiB.
@@ -43,49 +59,130 @@ best() {
 	echo "$best_t $best_rss"
 }
 
+header() {
+	echo "| tool                   |  pack speed  | pack RSS | unpack speed | unp. RSS | compressed | ratio  |"
+	echo "|------------------------|--------------|----------|--------------|----------|------------|--------|"
+}
+
 # row NAME PACK_CMD UNPACK_CMD PACKED RESTORED: times both commands, checks
-# the round trip, and prints one line of the table.
+# the round trip, prints one line of the table and records the speeds in
+# $tmp/speeds (name pack-MB/s unpack-MB/s bytes) for the summary.
 row() {
-	local pack unpack
+	local pack unpack out
 	pack=$(best "$2")
 	unpack=$(best "$3")
 	cmp -s "$tmp/in" "$5" || { echo "bench.sh: $1 did not restore the input" >&2; exit 1; }
-	awk -v name="$1" -v insize="$insize" -v out="$(stat -c %s "$4")" -v p="$pack" -v u="$unpack" 'BEGIN {
+	out=$(stat -c %s "$4")
+	awk -v name="$1" -v insize="$insize" -v out="$out" -v p="$pack" -v u="$unpack" -v speeds="$tmp/speeds" 'BEGIN {
 		split(p, P, " "); split(u, U, " ")
-		printf "| %-22s | %6.2f s | %7.1f MB/s | %5.0f MiB | %6.2f s | %7.1f MB/s | %5.0f MiB | %6.1f MiB | %5.2fx |\n",
-			name, P[1], insize/P[1]/1e6, P[2]/1024, U[1], insize/U[1]/1e6, U[2]/1024, out/1048576, insize/out
+		printf "| %-22s | %7.1f MB/s | %5.0f MiB | %7.1f MB/s | %5.0f MiB | %6.1f MiB | %5.2fx |\n",
+			name, insize/P[1]/1e6, P[2]/1024, insize/U[1]/1e6, U[2]/1024, out/1048576, insize/out
+		printf "%s|%f|%f|%d\n", name, insize/P[1]/1e6, insize/U[1]/1e6, out >> speeds
 	}'
 }
 
-echo "input: $size of generated mixed data ($insize bytes), DEFLATE level $level, $workers workers/threads, best of $repeat"
+# ratio A B FIELD: how many times row A's FIELD (2 pack, 3 unpack, 4 size)
+# is row B's.
+ratio() {
+	awk -F"|" -v a="$1" -v b="$2" -v f="$3" '$1 == a { x = $f } $1 == b { y = $f } END { printf "%.2fx", x / y }' "$tmp/speeds"
+}
+
+same_as_oracle() {
+	"$b" oracle pack -codec "$1" "$tmp/in" "$tmp/o.gpk"
+	cmp -s "$2" "$tmp/o.gpk" || { echo "bench.sh: the pipeline's $1 container differs from the oracle's" >&2; exit 1; }
+}
+
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(go version | cut -d' ' -f3)"
-echo
-echo "| tool                   |   pack   |  pack speed  | pack RSS |  unpack  | unpack speed | unp. RSS | compressed | ratio  |"
-echo "|------------------------|----------|--------------|----------|----------|--------------|----------|------------|--------|"
-row "pipeline -workers $workers" \
-	"$tmp/pipeline pack -q -force -workers $workers -level $level $tmp/in $tmp/p.gpk" \
-	"$tmp/pipeline unpack -q -force -workers $workers $tmp/p.gpk $tmp/p.out" \
-	"$tmp/p.gpk" "$tmp/p.out"
-row "oracle (sequential)" \
-	"$tmp/benchtool oracle pack -level $level $tmp/in $tmp/o.gpk" \
-	"$tmp/benchtool oracle unpack $tmp/o.gpk $tmp/o.out" \
-	"$tmp/o.gpk" "$tmp/o.out"
-row "pigz -p $workers -$level" \
-	"pigz -p $workers -$level -c $tmp/in >$tmp/in.gz && sync $tmp/in.gz" \
-	"pigz -d -p $workers -c $tmp/in.gz >$tmp/z.out && sync $tmp/z.out" \
-	"$tmp/in.gz" "$tmp/z.out"
-echo
-if cmp -s "$tmp/p.gpk" "$tmp/o.gpk"; then
-	echo "the pipeline's container is byte for byte the oracle's"
-else
-	echo "bench.sh: the pipeline's container differs from the oracle's" >&2
-	exit 1
+echo "$size per workload, $workers workers/threads, fastest of $repeat; $(pigz --version 2>&1), $(zstd --version | sed 's/^\*\*\* //; s/,* by .*//')"
+
+for kind in $workloads; do
+	rm -f "$tmp"/in "$tmp"/*.gpk "$tmp"/*.out "$tmp"/*.gz "$tmp"/*.zst "$tmp/speeds"
+	"$b" gen -kind "$kind" "$size" "$tmp/in"
+	insize=$(stat -c %s "$tmp/in")
+	echo
+	echo "## $kind ($insize bytes)"
+	echo
+	header
+	for w in 1 "$workers"; do
+		row "pipeline deflate-6 w$w" \
+			"$p pack -q -force -codec deflate -level 6 -workers $w $tmp/in $tmp/d$w.gpk" \
+			"$p unpack -q -force -workers $w $tmp/d$w.gpk $tmp/d$w.out" \
+			"$tmp/d$w.gpk" "$tmp/d$w.out"
+	done
+	row "pigz -p $workers -6" \
+		"pigz -p $workers -6 -c $tmp/in >$tmp/in.gz && sync $tmp/in.gz" \
+		"pigz -d -p $workers -c $tmp/in.gz >$tmp/gz.out && sync $tmp/gz.out" \
+		"$tmp/in.gz" "$tmp/gz.out"
+	for w in 1 "$workers"; do
+		row "pipeline zstd-3 w$w" \
+			"$p pack -q -force -codec zstd -level 3 -workers $w $tmp/in $tmp/z$w.gpk" \
+			"$p unpack -q -force -workers $w $tmp/z$w.gpk $tmp/z$w.out" \
+			"$tmp/z$w.gpk" "$tmp/z$w.out"
+	done
+	row "zstd -T$workers -3" \
+		"zstd -q -f -T$workers -3 $tmp/in -o $tmp/in.zst && sync $tmp/in.zst" \
+		"zstd -q -f -d -T$workers $tmp/in.zst -o $tmp/zst.out && sync $tmp/zst.out" \
+		"$tmp/in.zst" "$tmp/zst.out"
+	same_as_oracle deflate "$tmp/d$workers.gpk"
+	same_as_oracle zstd "$tmp/z$workers.gpk"
+	echo
+	echo "deflate: pack $(ratio "pipeline deflate-6 w$workers" "pigz -p $workers -6" 2) pigz's speed," \
+		"unpack $(ratio "pipeline deflate-6 w$workers" "pigz -p $workers -6" 3)," \
+		"size $(ratio "pipeline deflate-6 w$workers" "pigz -p $workers -6" 4) of pigz's;" \
+		"$workers workers vs 1: pack $(ratio "pipeline deflate-6 w$workers" "pipeline deflate-6 w1" 2)," \
+		"unpack $(ratio "pipeline deflate-6 w$workers" "pipeline deflate-6 w1" 3)"
+	echo "zstd:    pack $(ratio "pipeline zstd-3 w$workers" "zstd -T$workers -3" 2) zstd's speed," \
+		"unpack $(ratio "pipeline zstd-3 w$workers" "zstd -T$workers -3" 3)," \
+		"size $(ratio "pipeline zstd-3 w$workers" "zstd -T$workers -3" 4) of zstd's;" \
+		"$workers workers vs 1: pack $(ratio "pipeline zstd-3 w$workers" "pipeline zstd-3 w1" 2)," \
+		"unpack $(ratio "pipeline zstd-3 w$workers" "pipeline zstd-3 w1" 3)"
+	echo "(both containers are byte for byte the oracle's)"
+done
+
+if [ "$files" -gt 0 ]; then
+	rm -rf "$tmp"/in "$tmp"/*.gpk "$tmp"/*.out "$tmp"/*.gz "$tmp"/*.zst
+	"$b" tree -kind text "$files" 1KiB 64KiB "$tmp/tree"
+	treebytes=$(du -sb --apparent-size "$tmp/tree" | cut -f1)
+	echo
+	echo "## a directory of $files text files of 1-64 KiB ($treebytes bytes)"
+	echo
+	echo "| tool                             |   pack files/s |  unpack files/s |"
+	echo "|----------------------------------|----------------|-----------------|"
+	# tree_row NAME PACK_CMD UNPACK_CMD: pigz -r works in place, so every
+	# run starts from a fresh copy made outside the timing.
+	tree_row() {
+		local pack unpack
+		pack=$(best "$2")
+		unpack=$(best "$3")
+		awk -v name="$1" -v n="$files" -v p="$pack" -v u="$unpack" 'BEGIN {
+			split(p, P, " "); split(u, U, " ")
+			printf "| %-32s | %14.0f | %15.0f |\n", name, n/P[1], n/U[1]
+		}'
+	}
+	for codec in deflate zstd; do
+		tree_row "pipeline $codec -workers $workers" \
+			"rm -rf $tmp/packed && $p pack -q -codec $codec -workers $workers $tmp/tree $tmp/packed" \
+			"rm -rf $tmp/unpacked && $p unpack -q -workers $workers $tmp/packed $tmp/unpacked"
+		diff -r -q "$tmp/tree" "$tmp/unpacked" >/dev/null || { echo "bench.sh: the directory did not round trip" >&2; exit 1; }
+	done
+	# pigz -r works in place: -k keeps the inputs, and each timed run first
+	# deletes the previous run's outputs (as the pipeline's rows do).
+	cp -r "$tmp/tree" "$tmp/gzsrc" && cp -r "$tmp/tree" "$tmp/gzonly" && pigz -q -p "$workers" -r "$tmp/gzonly"
+	tree_row "pigz -p $workers -6 -r" \
+		"find $tmp/gzsrc -name '*.gz' -delete && pigz -q -k -p $workers -6 -r $tmp/gzsrc && sync" \
+		"find $tmp/gzonly -type f ! -name '*.gz' -delete && pigz -q -d -k -p $workers -r $tmp/gzonly && sync"
+	tree_row "tar | zstd -T$workers -3 (one stream)" \
+		"tar -C $tmp -cf - tree | zstd -q -T$workers -3 >$tmp/tree.tar.zst && sync $tmp/tree.tar.zst" \
+		"rm -rf $tmp/untar && mkdir $tmp/untar && zstd -q -d -c $tmp/tree.tar.zst | tar -C $tmp/untar -xf - && sync"
+	echo
+	echo "The pipeline writes every output file whole or not at all and syncs it"
+	echo "(file and directory) before it counts as done; pigz -r and tar do not."
 fi
 
 for rsize in ${RSS_SIZES:-}; do
-	rm -f "$tmp/in" "$tmp/p.gpk"
-	"$tmp/benchtool" gen "$rsize" "$tmp/in"
+	rm -rf "$tmp/in" "$tmp/p.gpk" "$tmp/tree" "$tmp/packed" "$tmp/unpacked" "$tmp/gzsrc" "$tmp/gzonly" "$tmp/untar"
+	"$b" gen "$rsize" "$tmp/in"
 	echo
 	echo "\$ pipeline pack $rsize-file out.gpk    (default settings)"
-	"$tmp/pipeline" pack "$tmp/in" "$tmp/p.gpk" 2>&1 | sed "s|$tmp/||g"
+	"$p" pack "$tmp/in" "$tmp/p.gpk" 2>&1 | sed "s|$tmp/||g"
 done

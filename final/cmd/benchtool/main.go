@@ -4,7 +4,8 @@
 // pigz.
 //
 //	benchtool gen [-kind mixed] [-seed 1] SIZE FILE
-//	benchtool oracle pack|unpack [-level 6] [-chunk 1MiB] SRC DST
+//	benchtool tree [-kind text] [-seed 1] N MIN MAX DIR
+//	benchtool oracle pack|unpack [-codec deflate] [-level 0] [-chunk 1MiB] SRC DST
 package main
 
 import (
@@ -13,8 +14,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"packcourse/core/codec"
 	"packcourse/core/units"
@@ -24,7 +27,8 @@ import (
 
 const usage = `usage:
   benchtool gen [-kind mixed] [-seed 1] SIZE FILE
-  benchtool oracle pack|unpack [-level 6] [-chunk 1MiB] SRC DST
+  benchtool tree [-kind text] [-seed 1] N MIN MAX DIR
+  benchtool oracle pack|unpack [-codec deflate] [-level 0] [-chunk 1MiB] SRC DST
 `
 
 func main() {
@@ -41,6 +45,8 @@ func run(ctx context.Context, args []string) error {
 	switch args[0] {
 	case "gen":
 		return gen(args[1:])
+	case "tree":
+		return tree(args[1:])
 	case "oracle":
 		return runOracle(ctx, args[1:])
 	}
@@ -72,6 +78,54 @@ func gen(args []string) error {
 	})
 }
 
+// tree writes N files of generated content under DIR, a hundred to a
+// subdirectory, with sizes spread evenly between MIN and MAX bytes: the
+// many-small-files workload, the same for every seed.
+func tree(args []string) error {
+	fs := flag.NewFlagSet("tree", flag.ContinueOnError)
+	kind := fs.String("kind", "text", "content: text, logs, random, zeros or mixed")
+	seed := fs.Uint64("seed", 1, "generator seed")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 4 {
+		return errors.New("tree: want N MIN MAX DIR\n" + usage)
+	}
+	n, err := strconv.Atoi(fs.Arg(0))
+	if err != nil || n < 1 {
+		return fmt.Errorf("tree: N %q is not a positive number of files", fs.Arg(0))
+	}
+	lo, err := units.ParseSize(fs.Arg(1))
+	if err != nil {
+		return err
+	}
+	hi, err := units.ParseSize(fs.Arg(2))
+	if err != nil {
+		return err
+	}
+	if lo > hi {
+		return fmt.Errorf("tree: MIN %s is more than MAX %s", fs.Arg(1), fs.Arg(2))
+	}
+	k, err := workload.ParseKind(*kind)
+	if err != nil {
+		return err
+	}
+	sizes := rand.New(rand.NewPCG(*seed, 0x74726565)) // "tree"
+	for i := range n {
+		size := lo + sizes.Int64N(hi-lo+1)
+		dir := filepath.Join(fs.Arg(3), fmt.Sprintf("d%03d", i/100))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		// Not synced: generating the tree is not what is timed.
+		content := workload.Bytes(k, int(size), *seed+uint64(i))
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%05d.%s", i, k)), content, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // runOracle packs or unpacks SRC into DST with the sequential oracle.
 func runOracle(ctx context.Context, args []string) error {
 	if len(args) == 0 || (args[0] != "pack" && args[0] != "unpack") {
@@ -79,7 +133,8 @@ func runOracle(ctx context.Context, args []string) error {
 	}
 	op := args[0]
 	fs := flag.NewFlagSet("oracle", flag.ContinueOnError)
-	level := fs.Int("level", codec.DefaultLevel, "DEFLATE level")
+	codecName := fs.String("codec", "deflate", "compression when packing: deflate or zstd")
+	level := fs.Int("level", 0, "compression level (0: the codec's default)")
 	chunk := fs.String("chunk", "1MiB", "chunk size")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -91,7 +146,11 @@ func runOracle(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	o := codec.Options{ChunkSize: int(size), Level: *level}
+	c, err := codec.ParseCodec(*codecName)
+	if err != nil {
+		return err
+	}
+	o := codec.Options{ChunkSize: int(size), Codec: c, Level: *level}
 	src, err := os.Open(fs.Arg(0))
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -32,8 +33,59 @@ func TestGenAndOracle(t *testing.T) {
 	}
 }
 
+// TestOracleCodec: -codec zstd writes a zstd container, whose header the
+// unpacker reads to restore the input.
+func TestOracleCodec(t *testing.T) {
+	dir := t.TempDir()
+	at := func(name string) string { return filepath.Join(dir, name) }
+	require.NoError(t, run(t.Context(), []string{"gen", "-kind", "text", "64KiB", at("in")}))
+	require.NoError(t, run(t.Context(), []string{"oracle", "pack", "-codec", "zstd", "-chunk", "16KiB", at("in"), at("z.gpk")}))
+	require.NoError(t, run(t.Context(), []string{"oracle", "pack", "-chunk", "16KiB", at("in"), at("d.gpk")}))
+	require.NoError(t, run(t.Context(), []string{"oracle", "unpack", at("z.gpk"), at("out")}))
+
+	z, err := os.ReadFile(at("z.gpk"))
+	require.NoError(t, err)
+	d, err := os.ReadFile(at("d.gpk"))
+	require.NoError(t, err)
+	assert.False(t, bytes.Equal(z, d), "zstd and deflate wrote the same container")
+	in, err := os.ReadFile(at("in"))
+	require.NoError(t, err)
+	out, err := os.ReadFile(at("out"))
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(in, out), "the zstd container did not restore the input")
+}
+
+// TestTree: tree writes N files, a hundred to a directory, each of a size
+// between MIN and MAX, and the same tree for the same seed.
+func TestTree(t *testing.T) {
+	dirs := []string{t.TempDir(), t.TempDir()}
+	for _, dir := range dirs {
+		require.NoError(t, run(t.Context(), []string{"tree", "-kind", "logs", "-seed", "7", "250", "1KiB", "4KiB", dir}))
+	}
+	var files int
+	err := filepath.WalkDir(dirs[0], func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files++
+		got, err := os.ReadFile(path)
+		require.NoError(t, err)
+		assert.GreaterOrEqual(t, len(got), 1<<10, path)
+		assert.LessOrEqual(t, len(got), 4<<10, path)
+		twin, err := os.ReadFile(filepath.Join(dirs[1], strings.TrimPrefix(path, dirs[0])))
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(got, twin), "%s differs between two runs with one seed", path)
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 250, files)
+	entries, err := os.ReadDir(dirs[0])
+	require.NoError(t, err)
+	assert.Len(t, entries, 3, "250 files, a hundred to a directory")
+}
+
 func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{nil, {"zip"}, {"gen", "1KiB"}, {"gen", "lots", "f"}, {"gen", "-kind", "x", "1", "f"}, {"oracle"}, {"oracle", "pack", "a"}, {"oracle", "pack", "/no/such/file", "b"}} {
+	for _, args := range [][]string{nil, {"zip"}, {"gen", "1KiB"}, {"gen", "lots", "f"}, {"gen", "-kind", "x", "1", "f"}, {"oracle"}, {"oracle", "pack", "a"}, {"oracle", "pack", "/no/such/file", "b"}, {"oracle", "pack", "-codec", "lz4", "a", "b"}, {"tree", "0", "1", "2", "d"}, {"tree", "3", "2KiB", "1KiB", "d"}, {"tree", "3", "1"}} {
 		assert.Error(t, run(t.Context(), args), "%q", args)
 	}
 }
