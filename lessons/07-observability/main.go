@@ -1,123 +1,139 @@
-// Command 05-counters-atomics packs a generated input with lesson 04's
-// engine and then with this lesson's, looking at each every so often
-// while it runs: lesson 04 has only Stats, which describes the last run
-// to finish, so it shows nothing until the end; lesson 05's Progress shows
-// each stage's chunks and bytes as they go. Both outputs are hashed and
-// must be the same bytes.
+// Command 07-observability packs a generated input twice with this
+// lesson's engine, first to a slow destination and then from a slow
+// source, and draws a live view of the pipeline while each runs: chunks
+// read and written, the writer's queue, busy workers, buffers out and
+// throughput. A slow writer holds the queue full and the workers idle;
+// a slow reader leaves the queue empty. With -listen it also serves the
+// metrics on /metrics, for Prometheus or curl, while it runs.
 package main
 
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
+	"os/signal"
 	"runtime"
 	"time"
 
 	"packcourse/core/codec"
 	"packcourse/core/units"
 	"packcourse/core/workload"
-	lesson04 "packcourse/lessons/04-streaming-io/engine"
 	"packcourse/lessons/07-observability/engine"
 )
 
 func main() {
-	size := flag.String("size", "256MiB", "bytes of mixed data to pack")
-	chunk := flag.String("chunk", "1MiB", "chunk size")
-	level := flag.Int("level", 6, "DEFLATE level 1..9")
+	size := flag.String("size", "24MiB", "bytes of mixed data to pack in each run")
 	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "worker goroutines")
-	every := flag.Duration("every", 100*time.Millisecond, "how often to look at the run")
+	stall := flag.Duration("stall", 20*time.Millisecond, "how long the slow side takes per write (or read) of a chunk")
+	every := flag.Duration("every", 100*time.Millisecond, "how often the view refreshes")
+	listen := flag.String("listen", "", "serve /metrics on this address (such as localhost:9090) and keep serving until interrupted")
 	flag.Parse()
-	if err := run(*size, *chunk, *level, *workers, *every); err != nil {
-		fmt.Fprintln(os.Stderr, "05-counters-atomics:", err)
+	if err := run(*size, *workers, *stall, *every, *listen); err != nil {
+		fmt.Fprintln(os.Stderr, "07-observability:", err)
 		os.Exit(1)
 	}
 }
 
-func run(sizeFlag, chunkFlag string, level, workers int, every time.Duration) error {
+func run(sizeFlag string, workers int, stall, every time.Duration, listen string) error {
 	size, err := units.ParseSize(sizeFlag)
 	if err != nil {
 		return err
 	}
-	chunk, err := units.ParseSize(chunkFlag)
-	if err != nil {
-		return err
+	if every <= 0 || stall < 0 {
+		return fmt.Errorf("-every must be positive and -stall not negative")
 	}
-	if every <= 0 {
-		return fmt.Errorf("-every must be positive, got %v", every)
-	}
-	o := codec.Options{ChunkSize: int(chunk), Level: level}
-	fmt.Printf("packing %s of mixed data in %s chunks at level %d with %d workers, looking every %v\n\n",
-		units.FormatSize(size), units.FormatSize(chunk), level, workers, every)
-
-	l04 := &lesson04.Engine{Workers: workers}
-	fmt.Println("lesson 04: all it offers is Stats(), the last run to finish")
-	sum04, err := watch(l04.Pack, size, o, every, func(at time.Duration) {
-		fmt.Printf("  %-7v Stats().Chunks = %d\n", at.Round(10*time.Millisecond), l04.Stats().Chunks)
-	})
-	if err != nil {
-		return err
-	}
-	fmt.Printf("  after   Stats().Chunks = %d\n\n", l04.Stats().Chunks)
-
-	l05 := &engine.Engine{Workers: workers}
-	fmt.Println("lesson 05: Progress(), read while the run goes")
-	const row = "  %-7s %-17s %-17s %-17s %s\n"
-	fmt.Printf(row, "time", "read", "encoded", "written", "read - written")
-	var prev engine.Progress
-	disordered := 0
-	show := func(label string, p engine.Progress) {
-		if p.Written.Chunks > p.Encoded.Chunks || p.Encoded.Chunks > p.Read.Chunks || p.Read.Chunks < prev.Read.Chunks {
-			disordered++
+	ms := engine.NewMetrics()
+	if listen != "" {
+		stop, err := serve(listen, ms)
+		if err != nil {
+			return err
 		}
-		prev = p
-		fmt.Printf(row, label, tally(p.Read), tally(p.Encoded), tally(p.Written), fmt.Sprint(p.Read.Chunks-p.Written.Chunks, " chunks"))
+		defer stop()
 	}
-	sum05, err := watch(l05.Pack, size, o, every, func(at time.Duration) {
-		show(at.Round(10*time.Millisecond).String(), l05.Progress())
-	})
-	if err != nil {
+	e := &engine.Engine{Workers: workers, Metrics: ms}
+	o := codec.Options{Level: 6}
+	fmt.Printf("packing %s of mixed data twice, 1 MiB chunks, %d workers, queue %d; the slow side takes %v per chunk\n",
+		units.FormatSize(size), workers, 2*workers, stall)
+
+	view := newView(os.Stdout, ms)
+	fmt.Println("\n1. slow writer: the destination takes its time over every write")
+	slowDst := sha256.New()
+	if err := view.watch(every, func() error {
+		return e.Pack(context.Background(), slowWriter{slowDst, stall}, workload.New(workload.Mixed, size, 1), o)
+	}); err != nil {
 		return err
 	}
-	show("after", l05.Progress())
-
-	fmt.Println()
-	if disordered > 0 {
-		return fmt.Errorf("%d snapshots were out of order", disordered)
+	fmt.Println("\n2. slow reader: the source takes its time over every chunk")
+	fastDst := sha256.New()
+	if err := view.watch(every, func() error {
+		src := slowReader{workload.New(workload.Mixed, size, 1), stall, int(1 << 20)}
+		return e.Pack(context.Background(), fastDst, &src, o)
+	}); err != nil {
+		return err
 	}
-	fmt.Println("every snapshot had written <= encoded <= read, and no count went back")
-	if sum04 != sum05 {
-		return fmt.Errorf("lesson 04 and lesson 05 packed the input differently")
+	if string(slowDst.Sum(nil)) != string(fastDst.Sum(nil)) {
+		return errors.New("the two runs wrote different bytes")
 	}
-	fmt.Println("both engines wrote the same bytes")
+	s := ms.Snapshot()
+	fmt.Printf("\nboth runs wrote the same bytes; the metrics say %d runs, %d failed, %d chunks written, %s of input\n",
+		s.Runs, s.Failures, s.Work.Written.Chunks, units.FormatSize(s.Work.Written.Bytes))
+	fmt.Printf("per chunk        p50        p95        p99\n")
+	for _, l := range []struct {
+		name string
+		l    engine.Latency
+	}{{"encode (cpu)", s.ChunkCPU}, {"queue wait", s.QueueWait}, {"write", s.ChunkWrite}} {
+		fmt.Printf("  %-12s %10v %10v %10v\n", l.name, l.l.P50, l.l.P95, l.l.P99)
+	}
+	if listen != "" {
+		fmt.Printf("\nserving the metrics on http://%s/metrics until interrupted\n", listen)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		<-ctx.Done()
+	}
 	return nil
 }
 
-// tally formats a count of chunks and their bytes.
-func tally(t engine.Tally) string {
-	return fmt.Sprintf("%d (%s)", t.Chunks, units.FormatSize(t.Bytes))
+// serve serves ms on addr's /metrics and returns the function that stops
+// the server.
+func serve(addr string, ms *engine.Metrics) (stop func(), err error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", ms.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(l)
+	return func() { srv.Close() }, nil
 }
 
-// watch packs size bytes of generated data with pack, hashing the output,
-// and calls look every so often while the run goes, from this goroutine.
-// It returns the output's hash.
-func watch(pack func(context.Context, io.Writer, io.Reader, codec.Options) error, size int64, o codec.Options, every time.Duration, look func(at time.Duration)) ([32]byte, error) {
-	out := sha256.New()
-	done := make(chan error, 1)
-	start := time.Now()
-	go func() { done <- pack(context.Background(), out, workload.New(workload.Mixed, size, 1), o) }()
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		select {
-		case err := <-done:
-			var sum [32]byte
-			out.Sum(sum[:0])
-			return sum, err
-		case <-tick.C:
-			look(time.Since(start))
-		}
-	}
+// slowWriter is a destination that takes stall over every write, as a
+// slow disk or a congested network would.
+type slowWriter struct {
+	w     io.Writer
+	stall time.Duration
+}
+
+func (s slowWriter) Write(p []byte) (int, error) {
+	time.Sleep(s.stall)
+	return s.w.Write(p)
+}
+
+// slowReader is a source that takes stall over every chunk's worth of
+// reading.
+type slowReader struct {
+	r     io.Reader
+	stall time.Duration
+	chunk int
+}
+
+func (s *slowReader) Read(p []byte) (int, error) {
+	time.Sleep(s.stall)
+	return s.r.Read(p[:min(len(p), s.chunk)])
 }

@@ -9,7 +9,7 @@ import (
 
 	"packcourse/core/codec"
 	"packcourse/lessons/00-the-job/pipetest"
-	lesson04 "packcourse/lessons/04-streaming-io/engine"
+	lesson05 "packcourse/lessons/05-counters-atomics/engine"
 	"packcourse/lessons/07-observability/engine"
 )
 
@@ -17,75 +17,99 @@ import (
 // chunks, DEFLATE level 6, no encryption.
 var benchOptions = codec.Options{}
 
-// BenchmarkPack puts lesson 04 and lesson 05 side by side on the shared
+// BenchmarkPack puts lesson 05 and lesson 07 side by side on the shared
 // 64 MiB workload, each with its default worker count (GOMAXPROCS).
-// Lesson 05 counts its progress in every stage, and another goroutine
-// reads Progress every millisecond while it runs, far more often than
-// any progress line needs: what watching costs is in its figure.
+// Lesson 07 runs with metrics on, and another goroutine gathers them for
+// Prometheus every 10ms, as a scraper far more eager than any (they
+// scrape every 15s or so) would: what observing costs is in its figure.
 func BenchmarkPack(b *testing.B) {
-	b.Run("lesson=04", func(b *testing.B) {
-		e := &lesson04.Engine{}
+	b.Run("lesson=05", func(b *testing.B) {
+		e := &lesson05.Engine{}
 		pipetest.BenchPack(b, e, benchOptions)
 		reportBuffered(b, e.Stats().PeakBufferedBytes)
 	})
-	b.Run("lesson=05", func(b *testing.B) {
-		e := &watched{Engine: &engine.Engine{}, every: time.Millisecond}
+	b.Run("lesson=07", func(b *testing.B) {
+		ms := engine.NewMetrics()
+		e := &scraped{Engine: &engine.Engine{Metrics: ms}, every: 10 * time.Millisecond}
 		pipetest.BenchPack(b, e, benchOptions)
 		reportBuffered(b, e.Stats().PeakBufferedBytes)
-		b.ReportMetric(float64(e.reads)/float64(b.N), "progress-reads")
+		b.ReportMetric(float64(e.scrapes)/float64(b.N), "scrapes")
 	})
 }
 
 // BenchmarkUnpack does the same for Unpack, on the oracle's container of
 // the shared workload.
 func BenchmarkUnpack(b *testing.B) {
-	b.Run("lesson=04", func(b *testing.B) {
-		e := &lesson04.Engine{}
-		pipetest.BenchUnpack(b, e, benchOptions)
-		reportBuffered(b, e.Stats().PeakBufferedBytes)
-	})
 	b.Run("lesson=05", func(b *testing.B) {
-		e := &watched{Engine: &engine.Engine{}, every: time.Millisecond}
+		e := &lesson05.Engine{}
 		pipetest.BenchUnpack(b, e, benchOptions)
 		reportBuffered(b, e.Stats().PeakBufferedBytes)
-		b.ReportMetric(float64(e.reads)/float64(b.N), "progress-reads")
+	})
+	b.Run("lesson=07", func(b *testing.B) {
+		ms := engine.NewMetrics()
+		e := &scraped{Engine: &engine.Engine{Metrics: ms}, every: 10 * time.Millisecond}
+		pipetest.BenchUnpack(b, e, benchOptions)
+		reportBuffered(b, e.Stats().PeakBufferedBytes)
+		b.ReportMetric(float64(e.scrapes)/float64(b.N), "scrapes")
 	})
 }
 
-// watched is an Engine whose runs are watched: while each Pack or Unpack
-// runs, another goroutine reads its Progress every so often, as a
-// progress line would. reads counts the snapshots taken in all runs.
-type watched struct {
+// docs:region BenchmarkMetrics
+// BenchmarkMetrics is lesson 07's engine with its metrics off (a nil
+// Metrics: no clock read, no histogram) and on, with the 10ms scraper,
+// in one run, on small chunks (64 KiB, DEFLATE level 1) where there are
+// the most chunks per second, and so the most records, for the same
+// work: metrics cost the most there, if anywhere.
+func BenchmarkMetrics(b *testing.B) {
+	small := codec.Options{ChunkSize: 64 << 10, Level: 1}
+	b.Run("metrics=off", func(b *testing.B) {
+		pipetest.BenchPack(b, &engine.Engine{}, small)
+	})
+	b.Run("metrics=on", func(b *testing.B) {
+		e := &scraped{Engine: &engine.Engine{Metrics: engine.NewMetrics()}, every: 10 * time.Millisecond}
+		pipetest.BenchPack(b, e, small)
+		b.ReportMetric(float64(e.scrapes)/float64(b.N), "scrapes")
+	})
+}
+
+// docs:endregion BenchmarkMetrics
+
+// scraped is an Engine whose metrics are gathered, as Prometheus would,
+// every so often while each run goes. scrapes counts them.
+type scraped struct {
 	*engine.Engine
-	every time.Duration
-	reads int
+	every   time.Duration
+	scrapes int
 }
 
-func (w *watched) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) error {
-	defer w.watch()()
-	return w.Engine.Pack(ctx, dst, src, o)
+func (s *scraped) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) error {
+	defer s.scrape()()
+	return s.Engine.Pack(ctx, dst, src, o)
 }
 
-func (w *watched) Unpack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) error {
-	defer w.watch()()
-	return w.Engine.Unpack(ctx, dst, src, o)
+func (s *scraped) Unpack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) error {
+	defer s.scrape()()
+	return s.Engine.Unpack(ctx, dst, src, o)
 }
 
-// watch starts reading Progress every w.every and returns the function
-// that stops it and waits for it to end.
-func (w *watched) watch() (stop func()) {
+// scrape starts gathering the metrics every s.every and returns the
+// function that stops it and waits for it to end.
+func (s *scraped) scrape() (stop func()) {
+	reg := s.Metrics.Registry()
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		tick := time.NewTicker(w.every)
+		tick := time.NewTicker(s.every)
 		defer tick.Stop()
 		for {
 			select {
 			case <-done:
 				return
 			case <-tick.C:
-				_ = w.Progress()
-				w.reads++ // only this goroutine writes reads until wg.Wait below
+				if _, err := reg.Gather(); err != nil {
+					panic(err)
+				}
+				s.scrapes++ // only this goroutine writes scrapes until wg.Wait below
 			}
 		}
 	})

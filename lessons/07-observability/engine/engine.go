@@ -33,6 +33,10 @@ type Engine struct {
 	// is for tests, which use it to hold a chunk back or inject a fault.
 	EncodeHook func(index int) error
 
+	// Metrics, if set, receives what every run does: see Metrics. Nil
+	// means no metrics, and no clock read for them.
+	Metrics *Metrics
+
 	last    atomic.Pointer[Stats]
 	running atomic.Pointer[meter] // the run started last, for Progress
 }
@@ -135,15 +139,19 @@ func maxFrameLen(chunkSize int) int { return format.FrameHeaderLen + format.MaxB
 // is byte for byte the oracle's. The first error stops every stage and is
 // returned; cancelling ctx returns ctx's error. Every buffer is back in its
 // pool when Pack returns, whatever happened.
-func (e *Engine) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) error {
+func (e *Engine) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) (err error) {
 	m := new(meter)
 	e.running.Store(m)
+	ctx, end := e.observe(ctx, "pack", m)
+	defer func() { end(err) }()
 	s, err := codec.NewPackSession(o)
 	if err != nil {
 		e.record(m)
 		return err
 	}
 	p := newPackRun(s, e.workers(), e.queue(), e.EncodeHook, m)
+	p.timing = e.Metrics.timers()
+	m.watch(p.levels)
 	defer func() { e.record(m, p.inputs, p.frames) }()
 	if err := ctx.Err(); err != nil {
 		return err
@@ -155,10 +163,12 @@ func (e *Engine) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec
 // original bytes to dst, with the same pipeline and pools. Damage is
 // reported as the oracle reports it: the first damaged frame in container
 // order wins.
-func (e *Engine) Unpack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) error {
+func (e *Engine) Unpack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) (err error) {
 	m := new(meter)
 	e.running.Store(m)
-	o, err := o.WithDefaults()
+	ctx, end := e.observe(ctx, "unpack", m)
+	defer func() { end(err) }()
+	o, err = o.WithDefaults()
 	if err != nil {
 		e.record(m)
 		return err
@@ -179,6 +189,8 @@ func (e *Engine) Unpack(ctx context.Context, dst io.Writer, src io.Reader, o cod
 		return err
 	}
 	u := newUnpackRun(s, frames, e.workers(), e.queue(), m)
+	u.timing = e.Metrics.timers()
+	m.watch(u.levels)
 	defer func() { e.record(m, u.bodies, u.chunks) }()
 	return u.run(ctx, dst)
 }

@@ -17,6 +17,9 @@ type meter struct {
 	writerWaits atomic.Int64
 	poolWaits   atomic.Int64
 
+	busy   atomic.Int64                  // workers encoding (decoding) a chunk now
+	places atomic.Pointer[func(*Levels)] // reads the run's FIFO and pools, for levels
+
 	// docs:region meter-progress
 	// The run's progress, read by Progress while the run goes: each
 	// stage adds to its own tally once per chunk.
@@ -45,16 +48,6 @@ func newGroup(ctx context.Context) (*errgroup.Group, context.Context) {
 	g, ctx := errgroup.WithContext(ctx)
 	ctx.Done()
 	return g, ctx
-}
-
-// spawn runs f in its own goroutine of group g, counted: the count goes up
-// at the go statement and down when f returns.
-func (m *meter) spawn(g *errgroup.Group, f func() error) {
-	m.goroutines.add(1)
-	g.Go(func() error {
-		defer m.goroutines.add(-1)
-		return f()
-	})
 }
 
 // gauge is a level that goes up and down and remembers the highest value

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"packcourse/core/codec"
 	"packcourse/core/format"
@@ -22,6 +23,7 @@ type packRun struct {
 	workers   int
 	hook      func(index int) error // Engine.EncodeHook
 	meter     *meter
+	timing    timers // the histograms to record into; none when metrics are off
 
 	inputs *pool // buffers the reader reads chunks into
 	frames *pool // buffers the workers encode frames into
@@ -36,8 +38,9 @@ type packRun struct {
 // must be delivered to. The worker owns chunk.Data's buffer until it puts
 // it back.
 type packJob struct {
-	chunk codec.Chunk
-	frame future[codec.Frame]
+	chunk  codec.Chunk
+	frame  future[codec.Frame]
+	readAt time.Time // when the reader had the chunk, for the queue-wait histogram
 }
 
 func newPackRun(s *codec.Session, workers, queue int, hook func(int) error, m *meter) *packRun {
@@ -59,11 +62,11 @@ func newPackRun(s *codec.Session, workers, queue int, hook func(int) error, m *m
 // if the run stopped early. The goroutines end as in lesson 03.
 func (p *packRun) run(ctx context.Context, dst io.Writer, chunks *codec.Chunker) error {
 	g, ctx := newGroup(ctx)
-	p.meter.spawn(g, func() error { return p.write(ctx, dst) })
+	p.meter.spawn(ctx, g, "writer", func() error { return p.write(ctx, dst) })
 	for range p.workers {
-		p.meter.spawn(g, func() error { return p.encode(ctx) })
+		p.meter.spawn(ctx, g, "worker", func() error { return p.encode(ctx) })
 	}
-	p.meter.spawn(g, func() error { return p.read(ctx, chunks) })
+	p.meter.spawn(ctx, g, "reader", func() error { return p.read(ctx, chunks) })
 	err := g.Wait()
 	p.recycle()
 	return err
@@ -84,7 +87,9 @@ func (p *packRun) read(ctx context.Context, chunks *codec.Chunker) error {
 		if err != nil {
 			return err
 		}
+		read := startStep(ctx, "read", nil)
 		chunk, err := chunks.Next(buf)
+		read.end()
 		if err != nil {
 			p.inputs.put(buf)
 			if errors.Is(err, io.EOF) {
@@ -94,13 +99,14 @@ func (p *packRun) read(ctx context.Context, chunks *codec.Chunker) error {
 			return send(ctx, p.queue, failed[codec.Frame](err), nil)
 		}
 		p.meter.readChunk(len(chunk.Data))
+		readAt := p.timing.queueWait.start()
 
 		frame := newFuture[codec.Frame]()
 		if err := send(ctx, p.queue, frame, &p.meter.queueFull); err != nil {
 			p.inputs.put(chunk.Data)
 			return err
 		}
-		if err := send(ctx, p.jobs, packJob{chunk, frame}, nil); err != nil {
+		if err := send(ctx, p.jobs, packJob{chunk, frame, readAt}, nil); err != nil {
 			p.inputs.put(chunk.Data)
 			return err
 		}
@@ -123,7 +129,12 @@ func (p *packRun) encode(ctx context.Context) error {
 			p.inputs.put(job.chunk.Data)
 			return err
 		}
+		p.timing.queueWait.since(job.readAt)
+		p.meter.busy.Add(1)
+		work := startStep(ctx, "encode", p.timing.cpu)
 		f, err := p.encodeChunk(enc, out, job.chunk)
+		work.end()
+		p.meter.busy.Add(-1)
 		p.inputs.put(job.chunk.Data)
 		if err != nil {
 			p.frames.put(out)
@@ -173,7 +184,9 @@ func (p *packRun) write(ctx context.Context, dst io.Writer) error {
 			p.unwritten = next
 			return err
 		}
+		write := startStep(ctx, "write", p.timing.write)
 		err = w.WriteFrame(f.Bytes)
+		write.end()
 		p.frames.put(f.Bytes)
 		if err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"packcourse/core/codec"
 	"packcourse/core/format"
@@ -20,6 +21,7 @@ type unpackRun struct {
 	frames  *format.Reader // past the header
 	workers int
 	meter   *meter
+	timing  timers
 
 	bodies *pool // buffers the reader reads frame bodies into
 	chunks *pool // buffers the workers decode chunks into
@@ -40,8 +42,9 @@ type unpackRun struct {
 // must be delivered to. The worker owns frame.Body's buffer until it puts
 // it back.
 type unpackJob struct {
-	frame format.Frame
-	chunk future[chunk]
+	frame  format.Frame
+	chunk  future[chunk]
+	readAt time.Time
 }
 
 // chunk is one decoded and verified chunk, in a buffer of the chunks pool.
@@ -68,11 +71,11 @@ func newUnpackRun(s *codec.Session, frames *format.Reader, workers, queue int, m
 // them, then takes back the buffers of chunks still in flight.
 func (u *unpackRun) run(ctx context.Context, dst io.Writer) error {
 	g, ctx := newGroup(ctx)
-	u.meter.spawn(g, func() error { return u.write(ctx, dst) })
+	u.meter.spawn(ctx, g, "writer", func() error { return u.write(ctx, dst) })
 	for range u.workers {
-		u.meter.spawn(g, func() error { return u.decode(ctx) })
+		u.meter.spawn(ctx, g, "worker", func() error { return u.decode(ctx) })
 	}
-	u.meter.spawn(g, func() error { return u.read(ctx) })
+	u.meter.spawn(ctx, g, "reader", func() error { return u.read(ctx) })
 	err := g.Wait()
 	u.recycle()
 	return err
@@ -92,7 +95,9 @@ func (u *unpackRun) read(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		read := startStep(ctx, "read", nil)
 		f, err := u.frames.Next(buf)
+		read.end()
 		if err != nil {
 			u.bodies.put(buf)
 			if errors.Is(err, io.EOF) {
@@ -103,13 +108,14 @@ func (u *unpackRun) read(ctx context.Context) error {
 			return send(ctx, u.queue, failed[chunk](err), nil)
 		}
 		u.meter.readChunk(f.RawLen)
+		readAt := u.timing.queueWait.start()
 
 		c := newFuture[chunk]()
 		if err := send(ctx, u.queue, c, &u.meter.queueFull); err != nil {
 			u.bodies.put(f.Body)
 			return err
 		}
-		if err := send(ctx, u.jobs, unpackJob{f, c}, nil); err != nil {
+		if err := send(ctx, u.jobs, unpackJob{f, c, readAt}, nil); err != nil {
 			u.bodies.put(f.Body)
 			return err
 		}
@@ -131,7 +137,12 @@ func (u *unpackRun) decode(ctx context.Context) error {
 			u.bodies.put(job.frame.Body)
 			return err
 		}
+		u.timing.queueWait.since(job.readAt)
+		u.meter.busy.Add(1)
+		work := startStep(ctx, "decode", u.timing.cpu)
 		raw, sum, err := dec.Decode(out, job.frame)
+		work.end()
+		u.meter.busy.Add(-1)
 		u.bodies.put(job.frame.Body)
 		if err != nil {
 			u.chunks.put(out)
@@ -163,7 +174,9 @@ func (u *unpackRun) write(ctx context.Context, dst io.Writer) error {
 			u.unwritten = next
 			return err
 		}
+		write := startStep(ctx, "write", u.timing.write)
 		_, err = format.WriteFull(dst, c.raw)
+		write.end()
 		u.chunks.put(c.raw)
 		if err != nil {
 			return fmt.Errorf("writing frame %d's chunk: %w", c.index, err)
