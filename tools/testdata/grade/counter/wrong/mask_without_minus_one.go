@@ -1,0 +1,62 @@
+// Wrong: the mask is Shards() instead of Shards()-1. worker & 4 is 0 or
+// 4: every worker below 4 lands on shard 0, and worker 4 is out of range.
+// Caught by: TestShardPicksWorkerAndMask
+package counter
+
+import (
+	"fmt"
+	"math/bits"
+	"sync/atomic"
+)
+
+const CacheLine = 64
+
+const MaxShards = 1 << 12
+
+type Counter struct {
+	shards []Shard
+	next   atomic.Uint64
+}
+
+type Shard struct {
+	n atomic.Int64
+	_ [CacheLine - 8]byte
+}
+
+func New(shards int) (*Counter, error) {
+	if shards < 1 || shards > MaxShards {
+		return nil, fmt.Errorf("counter: %d shards, want 1 to %d", shards, MaxShards)
+	}
+	return &Counter{shards: make([]Shard, 1<<bits.Len(uint(shards-1)))}, nil
+}
+
+func (c *Counter) Shards() int { return len(c.shards) }
+
+func (c *Counter) Shard(worker int) *Shard { return &c.shards[worker&len(c.shards)] }
+
+func (c *Counter) NextShard() *Shard {
+	i := c.next.Add(1) - 1
+	return &c.shards[i&uint64(len(c.shards)-1)]
+}
+
+func (c *Counter) Add(worker int, n int64) { c.Shard(worker).Add(n) }
+
+func (c *Counter) Sum() int64 {
+	var sum int64
+	for i := range c.shards {
+		sum += c.shards[i].Load()
+	}
+	return sum
+}
+
+func (c *Counter) Reset() int64 {
+	var taken int64
+	for i := range c.shards {
+		taken += c.shards[i].n.Swap(0)
+	}
+	return taken
+}
+
+func (s *Shard) Add(n int64) { s.n.Add(n) }
+
+func (s *Shard) Load() int64 { return s.n.Load() }

@@ -1,0 +1,70 @@
+// Wrong: a mutex to make Sum and Reset see every shard at one instant;
+// but Reset holds it and calls Sum, which takes it again. sync.Mutex is
+// not reentrant: the first Reset waits for itself for ever. (And a lock
+// does not stop Adds, which take none, so it bought nothing.)
+// Caught by: TestResetTakesTheCountAndZeroes, TestResetLosesNoAddWhileWorkersAdd
+package counter
+
+import (
+	"fmt"
+	"math/bits"
+	"sync"
+	"sync/atomic"
+)
+
+const CacheLine = 64
+
+const MaxShards = 1 << 12
+
+type Counter struct {
+	shards []Shard
+	next   atomic.Uint64
+	mu     sync.Mutex // Sum and Reset see the shards at one instant
+}
+
+type Shard struct {
+	n atomic.Int64
+	_ [CacheLine - 8]byte
+}
+
+func New(shards int) (*Counter, error) {
+	if shards < 1 || shards > MaxShards {
+		return nil, fmt.Errorf("counter: %d shards, want 1 to %d", shards, MaxShards)
+	}
+	return &Counter{shards: make([]Shard, 1<<bits.Len(uint(shards-1)))}, nil
+}
+
+func (c *Counter) Shards() int { return len(c.shards) }
+
+func (c *Counter) Shard(worker int) *Shard { return &c.shards[worker&(len(c.shards)-1)] }
+
+func (c *Counter) NextShard() *Shard {
+	i := c.next.Add(1) - 1
+	return &c.shards[i&uint64(len(c.shards)-1)]
+}
+
+func (c *Counter) Add(worker int, n int64) { c.Shard(worker).Add(n) }
+
+func (c *Counter) Sum() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var sum int64
+	for i := range c.shards {
+		sum += c.shards[i].Load()
+	}
+	return sum
+}
+
+func (c *Counter) Reset() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	taken := c.Sum()
+	for i := range c.shards {
+		c.shards[i].n.Store(0)
+	}
+	return taken
+}
+
+func (s *Shard) Add(n int64) { s.n.Add(n) }
+
+func (s *Shard) Load() int64 { return s.n.Load() }
