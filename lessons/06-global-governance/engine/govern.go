@@ -57,16 +57,25 @@ func NewGovernor(l Limits) (*Governor, error) {
 // Limits returns the limits g was made with.
 func (g *Governor) Limits() Limits { return g.limits }
 
-// GovernorStats are the most of each resource ever held at once.
+// GovernorStats are what a Governor's runs hold now, and the most of each
+// resource they ever held at once.
 type GovernorStats struct {
+	CPU   int   // CPU tokens held now: workers encoding or decoding
+	IO    int   // I/O tokens held now: reads and writes in progress
+	Bytes int64 // bytes held now by chunks in flight
+
 	PeakCPU   int   // most CPU tokens held at once: busy workers, across every file
 	PeakIO    int   // most I/O tokens held at once: reads and writes in progress
 	PeakBytes int64 // most bytes held at once: buffered bytes, across every file
 }
 
-// Stats returns the peaks so far. It is safe to call at any time.
+// Stats returns what is held now and the peaks so far. It is safe to call
+// at any time; each field is read atomically, but not all at one instant.
 func (g *Governor) Stats() GovernorStats {
 	return GovernorStats{
+		CPU:       int(g.busy.now.Load()),
+		IO:        int(g.reading.now.Load()),
+		Bytes:     g.held.now.Load(),
 		PeakCPU:   int(g.busy.peak.Load()),
 		PeakIO:    int(g.reading.peak.Load()),
 		PeakBytes: g.held.peak.Load(),
