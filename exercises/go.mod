@@ -2,4 +2,7 @@ module packcourse/exercises
 
 go 1.26.0
 
-require go.uber.org/goleak v1.3.0
+require (
+	github.com/HdrHistogram/hdrhistogram-go v1.4.0
+	go.uber.org/goleak v1.3.0
+)

@@ -25,6 +25,7 @@ var Exercises = []Exercise{
 	{"ordered", "03", "parallel map that keeps input order, with a FIFO of futures"},
 	{"leak", "03", "find and fix the goroutine leak in a small pipeline"},
 	{"bufpool", "04", "a bounded buffer pool with ownership checks"},
+	{"recorder", "07", "a latency recorder safe under concurrency, whose quantiles are right"},
 	{"counter", "05", "a sharded counter, race-free and not falsely shared"},
 }
 
