@@ -12,13 +12,26 @@ import (
 type Decoder struct {
 	s      *Session
 	decomp decompressor
+	key    coderKey // which decompressors decomp may be swapped with
 	aead   cipher.AEAD
 	aad    []byte
 }
 
-// NewDecoder returns a Decoder for the session's container.
+// NewDecoder returns a Decoder for the session's container. Its
+// decompressor is one a released Decoder gave back, when there is one.
 func (s *Session) NewDecoder() *Decoder {
-	return &Decoder{s: s, decomp: newDecompressor(s.codec, s.maxChunk), aead: s.newAEAD()}
+	decomp, key := takeDecompressor(s.codec, s.maxChunk)
+	return &Decoder{s: s, decomp: decomp, key: key, aead: s.newAEAD()}
+}
+
+// Release gives the Decoder's decompressor back for the next Decoder of
+// the same codec and largest chunk. The Decoder must not be used after.
+// Calling it is optional.
+func (d *Decoder) Release() {
+	if d.decomp != nil {
+		poolFor(&decompressors, d.key).Put(d.decomp)
+		d.decomp = nil
+	}
 }
 
 // Decode decodes frame f into dst[:0] (reusing its capacity) and returns the

@@ -22,13 +22,27 @@ type Frame struct {
 type Encoder struct {
 	s    *Session
 	comp compressor
+	key  coderKey // which compressors comp may be swapped with
 	aead cipher.AEAD
 	aad  []byte
 }
 
-// NewEncoder returns an Encoder for the session's container.
+// NewEncoder returns an Encoder for the session's container. Its
+// compressor is one a released Encoder gave back, when there is one.
 func (s *Session) NewEncoder() *Encoder {
-	return &Encoder{s: s, comp: newCompressor(s.codec, s.level, s.header.ChunkSize), aead: s.newAEAD()}
+	comp, key := takeCompressor(s.codec, s.level, s.header.ChunkSize)
+	return &Encoder{s: s, comp: comp, key: key, aead: s.newAEAD()}
+}
+
+// Release gives the Encoder's compressor back for the next Encoder of the
+// same codec, level and chunk size, sparing it the cost of building one
+// (which, for a small file, is more than the compression). The Encoder
+// must not be used after. Calling it is optional.
+func (e *Encoder) Release() {
+	if e.comp != nil {
+		poolFor(&compressors, e.key).Put(e.comp)
+		e.comp = nil
+	}
 }
 
 // Encode appends frame index, made from raw, to dst[:0] and returns it.

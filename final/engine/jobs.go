@@ -25,6 +25,7 @@ type job struct {
 	err    error         // why reading or transforming it failed, for the writer to report in order
 	done   chan struct{} // the job's future: sent once when out (or err) is ready
 	bytes  govern.Grant  // what its buffers are charged
+	reuse  bool          // in came from takeChunkBuffer, and goes back there
 }
 
 func newJob() *job {
@@ -34,20 +35,74 @@ func newJob() *job {
 
 func (j *job) grant() *govern.Grant { return &j.bytes }
 
+// retire gives a chunk buffer back for the next run's jobs; the rest of
+// its buffers are left to the garbage collector.
+func (j *job) retire() {
+	if j.reuse {
+		giveChunkBuffer(j.in)
+		j.in, j.reuse = nil, false
+	}
+}
+
+// chunkBuffers keeps the chunk buffers of jobs that finished runs dropped,
+// by size, for the jobs of later runs: a small file is read into a
+// chunk-sized buffer (its size is not trusted), and allocating and clearing
+// 1 MiB for a file of a few kilobytes costs more than packing it. As with
+// a coder's state (coder.retire), a buffer waiting here is not charged;
+// the job that takes it is.
+var chunkBuffers sync.Map // int -> *sync.Pool of *[]byte
+
+// takeChunkBuffer returns a buffer of size bytes, reused if it can be.
+func takeChunkBuffer(size int) []byte {
+	if b, ok := chunkBufferPool(size).Get().(*[]byte); ok {
+		return (*b)[:size]
+	}
+	return make([]byte, size)
+}
+
+// giveChunkBuffer keeps b, which takeChunkBuffer returned, for reuse.
+func giveChunkBuffer(b []byte) {
+	b = b[:cap(b)]
+	chunkBufferPool(len(b)).Put(&b)
+}
+
+func chunkBufferPool(size int) *sync.Pool {
+	if p, ok := chunkBuffers.Load(size); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := chunkBuffers.LoadOrStore(size, new(sync.Pool))
+	return p.(*sync.Pool)
+}
+
 // A coder is one worker's Encoder or Decoder, with the memory it holds
 // charged to the budget for as long as it exists.
 type coder struct {
-	apply func(*job) error
-	bytes govern.Grant
+	apply   func(*job) error
+	release func() // gives the Encoder's or Decoder's state back for reuse
+	bytes   govern.Grant
+}
+
+func newCoder(s steps) func() *coder {
+	return func() *coder {
+		apply, release := s.newCoder()
+		return &coder{apply: apply, release: release}
+	}
 }
 
 func (c *coder) grant() *govern.Grant { return &c.bytes }
 
+// retire gives the coder's state to the codec's pool. It is not charged
+// there: it is at most what the coders alive at the peak were charged,
+// the next coder made takes it with a charge of its own, and the garbage
+// collector frees what no coder takes.
+func (c *coder) retire() { c.release() }
+
 // charged is what a budgetPool holds: things whose memory is charged to
-// the governor, each with its grant.
+// the governor, each with its grant, and retired when the pool drops them.
 type charged interface {
 	comparable
 	grant() *govern.Grant
+	retire()
 }
 
 // docs:region budget-pool
@@ -134,7 +189,8 @@ func (p *budgetPool[T]) put(v T) {
 	}
 	p.mu.Unlock()
 	if drop {
-		v.grant().Release() // the memory is left to the garbage collector
+		v.retire()
+		v.grant().Release()
 		return
 	}
 	p.free <- v // never blocks: free has room for every one alive
@@ -148,6 +204,7 @@ func (p *budgetPool[T]) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for v := range p.alive {
+		v.retire()
 		v.grant().Release()
 	}
 	clear(p.alive)

@@ -38,7 +38,8 @@ func (p *packSteps) coderBytes() int64    { return codec.EncoderMemory(p.o) }
 
 func (p *packSteps) read(j *job) error {
 	if j.in == nil {
-		j.in = make([]byte, p.chunkSize()) // allocated once per job; the job's bytes were charged for it
+		// Once per job; the job's bytes were charged for it.
+		j.in, j.reuse = takeChunkBuffer(p.chunkSize()), true
 	}
 	c, err := p.chunks.Next(j.in)
 	if err != nil {
@@ -48,7 +49,7 @@ func (p *packSteps) read(j *job) error {
 	return nil
 }
 
-func (p *packSteps) newCoder() func(*job) error {
+func (p *packSteps) newCoder() (func(*job) error, func()) {
 	enc := p.s.NewEncoder()
 	return func(j *job) error {
 		// A frame never outgrows MaxBodyLen, so with this capacity Encode
@@ -62,7 +63,7 @@ func (p *packSteps) newCoder() func(*job) error {
 		}
 		j.out, j.sum = f.Bytes, f.Sum
 		return nil
-	}
+	}, enc.Release
 }
 
 func (p *packSteps) write(j *job) (int, error) {

@@ -32,8 +32,9 @@ type steps interface {
 	// the run stops reading after the last.
 	read(j *job) error
 	// newCoder returns a function that encodes or decodes jobs, holding
-	// its own Encoder or Decoder: one worker at a time may use it.
-	newCoder() func(j *job) error
+	// its own Encoder or Decoder: one worker at a time may use it; and a
+	// function that gives the coder's state back for reuse once it is done.
+	newCoder() (apply func(j *job) error, release func())
 	// write emits j's output and adds j to the digest; it returns the
 	// number of bytes written to the destination.
 	write(j *job) (int, error)
@@ -171,7 +172,7 @@ func (r *run) reserve(ctx context.Context) error {
 	}
 	jobBase, coderBase := base.Split(slot)
 	r.jobs = newBudgetPool(r.gov, jobBase, r.inFlight, newJob)
-	r.coders = newBudgetPool(r.gov, coderBase, r.workers, func() *coder { return &coder{apply: r.s.newCoder()} })
+	r.coders = newBudgetPool(r.gov, coderBase, r.workers, newCoder(r.s))
 	return nil
 }
 

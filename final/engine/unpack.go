@@ -56,7 +56,7 @@ func (u *unpackSteps) read(j *job) error {
 	return nil
 }
 
-func (u *unpackSteps) newCoder() func(*job) error {
+func (u *unpackSteps) newCoder() (func(*job) error, func()) {
 	dec := u.s.NewDecoder()
 	return func(j *job) error {
 		raw, sum, err := dec.Decode(j.out, j.frame)
@@ -65,7 +65,7 @@ func (u *unpackSteps) newCoder() func(*job) error {
 		}
 		j.out, j.sum = raw, sum
 		return nil
-	}
+	}, dec.Release
 }
 
 func (u *unpackSteps) write(j *job) (int, error) {
