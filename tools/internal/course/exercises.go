@@ -27,6 +27,7 @@ var Exercises = []Exercise{
 	{"bufpool", "04", "a bounded buffer pool with ownership checks"},
 	{"recorder", "07", "a latency recorder safe under concurrency, whose quantiles are right"},
 	{"counter", "05", "a sharded counter, race-free and not falsely shared"},
+	{"budget", "06", "a weighted budget that never deadlocks and refuses impossible requests"},
 }
 
 // FindExercise returns the exercise called name.

@@ -1,0 +1,357 @@
+package budget
+
+// The graded behaviours of Budget. Each test's name is the behaviour it
+// proves, and each failure message says what went wrong and where to look.
+// Tests that wait run in a synctest bubble: time there is virtual, and
+// synctest.Wait returns once every other goroutine is blocked, so "still
+// waiting" and "returned" are facts, not guesses about timing.
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+)
+
+func TestNewRejectsBadSizes(t *testing.T) {
+	for _, size := range []int64{0, -1} {
+		if b, err := New(size); err == nil || b != nil {
+			t.Errorf("New(%d) = %v, %v; want nil and an error", size, b, err)
+		}
+	}
+}
+
+func TestAcquireTakesWhatIsFreeAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newBudget(t, 10)
+		for _, n := range []int64{3, 7} {
+			r := acquire(b, t.Context(), n)
+			synctest.Wait()
+			if !r.returned() {
+				t.Fatalf("Acquire(%d) with %d of 10 free is still waiting: units that are free must be granted at once (all of them: asking for exactly what is free fits)", n, 10-b.InUse())
+			}
+			if err := r.err(); err != nil {
+				t.Fatalf("Acquire(%d) with enough free returned %v, want nil", n, err)
+			}
+		}
+		if got := b.InUse(); got != 10 {
+			t.Fatalf("InUse() = %d after Acquire(3) and Acquire(7), want 10", got)
+		}
+	})
+}
+
+func TestARequestLargerThanTheBudgetFailsAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newBudget(t, 10)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel() // only to end a request that waits, once the test has failed
+		r := acquire(b, ctx, 11)
+		synctest.Wait()
+		if !r.returned() {
+			t.Fatalf("Acquire(11) on a budget of 10 is waiting: it can never be granted, even with every unit free, so it must fail at once instead of waiting for ever")
+		}
+		err := r.err()
+		if !errors.Is(err, ErrTooLarge) {
+			t.Fatalf("Acquire(11) on a budget of 10 returned %v, want an error wrapping ErrTooLarge (fmt.Errorf with %%w)", err)
+		}
+		if msg := err.Error(); !strings.Contains(msg, "11") || !strings.Contains(msg, "10") {
+			t.Errorf("the error %q does not say how much was asked (11) and how much the budget holds (10): say both, so the caller knows what to change", msg)
+		}
+		if got := b.InUse(); got != 0 {
+			t.Errorf("InUse() = %d after a refused request, want 0: a refused request takes nothing", got)
+		}
+	})
+}
+
+func TestAcquireWaitsUntilEnoughIsReleased(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newBudget(t, 10)
+		hold(t, b, 8)
+		r := acquire(b, t.Context(), 5)
+		synctest.Wait()
+		if r.returned() {
+			t.Fatalf("Acquire(5) with only 2 of 10 free returned %v: it must wait until 5 are free", r.err())
+		}
+		b.Release(2) // 4 free: still not enough
+		synctest.Wait()
+		if r.returned() {
+			t.Fatalf("Acquire(5) returned (%v) with only 4 units free: a request is granted whole, never in part", r.err())
+		}
+		b.Release(1) // 5 free
+		synctest.Wait()
+		if !r.returned() {
+			t.Fatalf("Acquire(5) still waits with 5 units free: Release must grant the waiting requests that now fit")
+		}
+		if err := r.err(); err != nil {
+			t.Fatalf("Acquire(5) returned %v once 5 units were free, want nil", err)
+		}
+		if got := b.InUse(); got != 10 {
+			t.Fatalf("InUse() = %d, want 10 (5 still held by the test, 5 granted)", got)
+		}
+	})
+}
+
+// Two requests of 3 on a budget of 4, the units freed one at a time: taken
+// piece by piece, each request gets 2 and waits for ever for a third that
+// the other holds. Taken whole, the first gets its 3, finishes, and the
+// second follows.
+func TestTakesARequestWhole(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		b := newBudget(t, 4)
+		hold(t, b, 4)
+		first := acquire(b, ctx, 3)
+		synctest.Wait()
+		second := acquire(b, ctx, 3)
+		synctest.Wait()
+		for range 4 {
+			b.Release(1)
+			synctest.Wait()
+		}
+		if !first.returned() {
+			cancel() // unblock both for the leak check
+			synctest.Wait()
+			t.Fatalf("two requests of 3 on a budget of 4, units freed one by one: neither was granted, each holding part of the budget and waiting for the rest: a deadlock. Take a request whole: all n units at once, or none")
+		}
+		if err := first.err(); err != nil {
+			t.Fatalf("the first Acquire(3) returned %v, want nil", err)
+		}
+		if second.returned() {
+			t.Fatalf("the second Acquire(3) returned (%v) with only 1 unit free", second.err())
+		}
+		b.Release(3)
+		synctest.Wait()
+		if !second.returned() || second.err() != nil {
+			t.Fatalf("the second Acquire(3) was not granted once the first gave its 3 back")
+		}
+	})
+}
+
+// A large request at the head of the line is not overtaken by smaller
+// ones that would fit: otherwise a steady stream of small requests could
+// keep it waiting for ever.
+func TestALargeRequestIsNotOvertaken(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newBudget(t, 10)
+		hold(t, b, 6)
+		large := acquire(b, t.Context(), 8)
+		synctest.Wait()
+		small := acquire(b, t.Context(), 2)
+		synctest.Wait()
+		if small.returned() {
+			t.Fatalf("Acquire(2) was granted (%v) while an earlier Acquire(8) waited: requests are served in the order they came, so a request that fits must still wait behind an earlier one that does not", small.err())
+		}
+		b.Release(6) // 10 free: 8 for the large one, then 2 for the small one
+		synctest.Wait()
+		if !large.returned() || !small.returned() {
+			t.Fatalf("after Release(6) the large request returned: %v, the small one: %v; want both granted (8 + 2 = 10)", large.returned(), small.returned())
+		}
+	})
+}
+
+func TestReleaseGrantsEveryWaiterThatFits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newBudget(t, 10)
+		hold(t, b, 10)
+		var waiting []*request
+		for range 3 {
+			waiting = append(waiting, acquire(b, t.Context(), 3))
+			synctest.Wait()
+		}
+		b.Release(10)
+		synctest.Wait()
+		for i, r := range waiting {
+			if !r.returned() {
+				t.Fatalf("after Release(10), waiter %d of 3 (each asking 3) still waits: one Release must grant every waiter at the head of the line that fits, not only the first", i+1)
+			}
+		}
+		if got := b.InUse(); got != 9 {
+			t.Fatalf("InUse() = %d, want 9", got)
+		}
+	})
+}
+
+func TestACancelledWaiterTakesNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newBudget(t, 10)
+		hold(t, b, 10)
+		ctx, cancel := context.WithCancel(t.Context())
+		r := acquire(b, ctx, 5)
+		synctest.Wait()
+		cancel()
+		synctest.Wait()
+		if !r.returned() {
+			t.Fatalf("Acquire(5) still waits after its context was cancelled: wait in a select that also watches ctx.Done()")
+		}
+		if err := r.err(); !errors.Is(err, context.Canceled) {
+			t.Fatalf("a cancelled Acquire returned %v, want ctx's error, context.Canceled", err)
+		}
+		b.Release(10)
+		if got := b.InUse(); got != 0 {
+			t.Fatalf("InUse() = %d after every unit was released, want 0: a request whose context was cancelled must leave the line, or a later Release grants units to nobody", got)
+		}
+		later := acquire(b, t.Context(), 10)
+		synctest.Wait()
+		if !later.returned() || later.err() != nil {
+			t.Fatalf("Acquire(10) on an empty budget did not succeed after a cancelled request: the cancelled one must not keep its place or its units")
+		}
+	})
+}
+
+// The head of the line gives up: the requests behind it that fit the
+// units already free must be granted then, not at some later Release that
+// may never come.
+func TestCancellingTheHeadGrantsThoseBehindIt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newBudget(t, 10)
+		hold(t, b, 6)
+		ctx, cancel := context.WithCancel(t.Context())
+		head := acquire(b, ctx, 8)
+		synctest.Wait()
+		behind := acquire(b, t.Context(), 2)
+		synctest.Wait()
+		cancel()
+		synctest.Wait()
+		if !head.returned() {
+			t.Fatalf("the cancelled Acquire(8) still waits: watch ctx.Done() while waiting")
+		}
+		if !behind.returned() {
+			b.Release(6) // let it go, for the leak check
+			synctest.Wait()
+			t.Fatalf("Acquire(2) still waits with 4 units free after the request ahead of it gave up: when a waiter leaves the line, grant those behind it that now fit")
+		}
+		if err := behind.err(); err != nil {
+			t.Fatalf("Acquire(2) returned %v, want nil", err)
+		}
+	})
+}
+
+func TestACancelledContextNeverAcquires(t *testing.T) {
+	b := newBudget(t, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := b.Acquire(ctx, 1); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Acquire with a context already cancelled returned %v, want context.Canceled: check ctx.Err() before taking anything, even when the units are free", err)
+	}
+	if got := b.InUse(); got != 0 {
+		t.Fatalf("InUse() = %d after an Acquire with a cancelled context, want 0", got)
+	}
+}
+
+func TestReleasingMoreThanHeldPanics(t *testing.T) {
+	b := newBudget(t, 10)
+	hold(t, b, 3)
+	defer func() {
+		if recover() == nil {
+			t.Fatalf("Release(4) with 3 units in use did not panic: giving back more than was taken is a bug in the caller, and must stop the program before the budget grants units it does not have")
+		}
+		if got := b.InUse(); got != 3 {
+			t.Errorf("InUse() = %d after the refused Release, want 3", got)
+		}
+	}()
+	b.Release(4)
+}
+
+// Goroutines on real threads acquire and release random amounts while
+// another reads InUse: with the race detector on, an InUse that reads
+// without the lock is reported; and the units held never exceed the size.
+func TestInUseIsSafeToReadWhileOthersAcquire(t *testing.T) {
+	const size = 10
+	b := newBudget(t, size)
+	var held atomic.Int64
+	var over atomic.Int64
+	stop := make(chan struct{})
+	reader := make(chan struct{})
+	go func() {
+		defer close(reader)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				if n := b.InUse(); n < 0 || n > size {
+					over.Store(n)
+				}
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), 1))
+			for range 300 {
+				n := 1 + r.Int64N(size)
+				if err := b.Acquire(context.Background(), n); err != nil {
+					t.Errorf("Acquire(%d) returned %v", n, err)
+					return
+				}
+				if h := held.Add(n); h > size {
+					over.Store(h)
+				}
+				held.Add(-n)
+				b.Release(n)
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	<-reader
+	if n := over.Load(); n != 0 {
+		t.Fatalf("%d units were held at once on a budget of %d: grant a request only when all its units are free", n, size)
+	}
+	if got := b.InUse(); got != 0 {
+		t.Fatalf("InUse() = %d after every Acquire was released, want 0", got)
+	}
+}
+
+// newBudget makes a budget or stops the test.
+func newBudget(t *testing.T, size int64) *Budget {
+	t.Helper()
+	b, err := New(size)
+	if err != nil || b == nil {
+		t.Fatalf("New(%d) = %v, %v; want a budget", size, b, err)
+	}
+	return b
+}
+
+// hold takes n units that are free, or stops the test.
+func hold(t *testing.T, b *Budget, n int64) {
+	t.Helper()
+	if err := b.Acquire(context.Background(), n); err != nil {
+		t.Fatalf("Acquire(%d) with %d units free returned %v, want nil", n, n, err)
+	}
+}
+
+// A request is one Acquire running in a goroutine of its own.
+type request struct {
+	done chan error
+	got  error
+	seen bool
+}
+
+func acquire(b *Budget, ctx context.Context, n int64) *request {
+	r := &request{done: make(chan error, 1)}
+	go func() { r.done <- b.Acquire(ctx, n) }()
+	return r
+}
+
+// returned reports whether Acquire has returned (without waiting).
+func (r *request) returned() bool {
+	if r.seen {
+		return true
+	}
+	select {
+	case r.got = <-r.done:
+		r.seen = true
+	default:
+	}
+	return r.seen
+}
+
+// err is what Acquire returned; call it only after returned says so.
+func (r *request) err() error { return r.got }
