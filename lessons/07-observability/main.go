@@ -1,8 +1,8 @@
 // Command 07-observability packs a generated input twice with this
-// lesson's engine, first to a slow destination and then from a slow
-// source, and draws a live view of the pipeline while each runs: chunks
-// read and written, the writer's queue, busy workers, buffers out and
-// throughput. A slow writer holds the queue full and the workers idle;
+// lesson's engine, governed, first to a slow destination and then from a
+// slow source, and draws a live view of the pipeline while each runs:
+// chunks read and written, the writer's queue, busy workers, the
+// Governor's tokens and bytes in use, and throughput. A slow writer holds the queue full and the workers idle;
 // a slow reader leaves the queue empty. With -listen it also serves the
 // metrics on /metrics, for Prometheus or curl, while it runs.
 package main
@@ -32,16 +32,25 @@ func main() {
 	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "worker goroutines")
 	stall := flag.Duration("stall", 20*time.Millisecond, "how long the slow side takes per write (or read) of a chunk")
 	every := flag.Duration("every", 100*time.Millisecond, "how often the view refreshes")
+	budget := flag.String("budget", "20MiB", "the Governor's byte budget (a chunk in flight costs about 2 MiB)")
 	listen := flag.String("listen", "", "serve /metrics on this address (such as localhost:9090) and keep serving until interrupted")
 	flag.Parse()
-	if err := run(*size, *workers, *stall, *every, *listen); err != nil {
+	if err := run(*size, *workers, *stall, *every, *budget, *listen); err != nil {
 		fmt.Fprintln(os.Stderr, "07-observability:", err)
 		os.Exit(1)
 	}
 }
 
-func run(sizeFlag string, workers int, stall, every time.Duration, listen string) error {
+func run(sizeFlag string, workers int, stall, every time.Duration, budgetFlag, listen string) error {
 	size, err := units.ParseSize(sizeFlag)
+	if err != nil {
+		return err
+	}
+	budget, err := units.ParseSize(budgetFlag)
+	if err != nil {
+		return err
+	}
+	gov, err := engine.NewGovernor(engine.Limits{CPU: runtime.GOMAXPROCS(0), IO: 2, Bytes: budget})
 	if err != nil {
 		return err
 	}
@@ -56,10 +65,10 @@ func run(sizeFlag string, workers int, stall, every time.Duration, listen string
 		}
 		defer stop()
 	}
-	e := &engine.Engine{Workers: workers, Metrics: ms}
+	e := &engine.Engine{Workers: workers, Governor: gov, Metrics: ms}
 	o := codec.Options{Level: 6}
-	fmt.Printf("packing %s of mixed data twice, 1 MiB chunks, %d workers, queue %d; the slow side takes %v per chunk\n",
-		units.FormatSize(size), workers, 2*workers, stall)
+	fmt.Printf("packing %s of mixed data twice, 1 MiB chunks, %d workers, queue %d, a Governor of %d CPU tokens, 2 I/O tokens and %s;\nthe slow side takes %v per chunk\n",
+		units.FormatSize(size), workers, 2*workers, runtime.GOMAXPROCS(0), units.FormatSize(budget), stall)
 
 	view := newView(os.Stdout, ms)
 	fmt.Println("\n1. slow writer: the destination takes its time over every write")
@@ -87,7 +96,7 @@ func run(sizeFlag string, workers int, stall, every time.Duration, listen string
 	for _, l := range []struct {
 		name string
 		l    engine.Latency
-	}{{"encode (cpu)", s.ChunkCPU}, {"queue wait", s.QueueWait}, {"write", s.ChunkWrite}} {
+	}{{"encode (cpu)", s.ChunkCPU}, {"queue wait", s.QueueWait}, {"write", s.ChunkWrite}, {"wait: bytes", s.BytesWait}, {"wait: I/O", s.IOWait}} {
 		fmt.Printf("  %-12s %10v %10v %10v\n", l.name, l.l.P50, l.l.P95, l.l.P99)
 	}
 	if listen != "" {

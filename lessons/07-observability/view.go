@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"packcourse/core/units"
 	"packcourse/lessons/07-observability/engine"
 )
 
@@ -56,20 +55,21 @@ func (v *view) watch(every time.Duration, run func() error) error {
 }
 
 // draw writes one line: chunks read and written, the writer's queue as
-// a bar, busy workers, input buffers out, and the throughput since the
-// last line.
+// a bar, busy workers, the Governor's tokens and bytes in use, and the
+// throughput since the last line.
 func (v *view) draw(at time.Duration) {
 	s := v.ms.Snapshot()
 	lv := s.Levels
 	now := time.Now()
 	rate := float64(s.Work.Written.Bytes-v.lastDone) / now.Sub(v.lastAt).Seconds()
 	v.lastAt, v.lastDone = now, s.Work.Written.Bytes
-	line := fmt.Sprintf("%6.2fs  read %3d  written %3d  write queue %s %d/%d  busy workers %d/%d  input buffers %d/%d  %s/s",
+	g := s.Governor
+	line := fmt.Sprintf("%5.2fs  read %3d  written %3d  write queue %s %d/%d  busy %d/%d  tokens cpu %d/%d io %d/%d  bytes %s/%s  %s/s",
 		at.Seconds(), s.Work.Read.Chunks-v.base.Read.Chunks, s.Work.Written.Chunks-v.base.Written.Chunks,
-		bar(lv.WriteQueue, lv.WriteQueueCap), lv.WriteQueue, lv.WriteQueueCap,
-		lv.Busy, lv.Workers, lv.InputBuffers, lv.InputSlots, units.FormatSize(int64(rate)))
+		bar(lv.WriteQueue, lv.WriteQueueCap), lv.WriteQueue, lv.WriteQueueCap, lv.Busy, lv.Workers,
+		g.CPU, g.CPULimit, g.IO, g.IOLimit, mib(g.Bytes), mib(g.BytesLimit), mib(int64(rate)))
 	if s.InProgress == 0 {
-		line = fmt.Sprintf("%6.2fs  read %3d  written %3d  done", at.Seconds(),
+		line = fmt.Sprintf("%5.2fs  read %3d  written %3d  done", at.Seconds(),
 			s.Work.Read.Chunks-v.base.Read.Chunks, s.Work.Written.Chunks-v.base.Written.Chunks)
 	}
 	if v.inPlace {
@@ -78,6 +78,9 @@ func (v *view) draw(at time.Duration) {
 	}
 	fmt.Fprintln(v.w, line)
 }
+
+// mib formats a count of bytes in MiB, one decimal.
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 // bar draws n of size as a bar: [####....].
 func bar(n, size int64) string {

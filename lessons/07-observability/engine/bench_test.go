@@ -3,13 +3,14 @@ package engine_test
 import (
 	"context"
 	"io"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	"packcourse/core/codec"
 	"packcourse/lessons/00-the-job/pipetest"
-	lesson05 "packcourse/lessons/05-counters-atomics/engine"
+	lesson06 "packcourse/lessons/06-global-governance/engine"
 	"packcourse/lessons/07-observability/engine"
 )
 
@@ -17,22 +18,28 @@ import (
 // chunks, DEFLATE level 6, no encryption.
 var benchOptions = codec.Options{}
 
-// BenchmarkPack puts lesson 05 and lesson 07 side by side on the shared
-// 64 MiB workload, each with its default worker count (GOMAXPROCS).
-// Lesson 07 runs with metrics on, and another goroutine gathers them for
-// Prometheus every 10ms, as a scraper far more eager than any (they
-// scrape every 15s or so) would: what observing costs is in its figure.
+// benchLimits are lesson 06's benchmark Governor: a CPU token per core,
+// 4 I/O tokens, and 16 MiB of buffers.
+func benchLimits() engine.Limits {
+	return engine.Limits{CPU: runtime.GOMAXPROCS(0), IO: 4, Bytes: 16 << 20}
+}
+
+// BenchmarkPack puts lesson 06 and lesson 07 side by side on the shared
+// 64 MiB workload, one file, each with its default worker count and a
+// Governor of benchLimits. Lesson 07 runs with metrics on, and another
+// goroutine gathers them for Prometheus every 10ms, a scraper far more
+// eager than any (they scrape every 15s or so): what observing costs is
+// in the difference.
 func BenchmarkPack(b *testing.B) {
-	b.Run("lesson=05", func(b *testing.B) {
-		e := &lesson05.Engine{}
+	b.Run("lesson=06", func(b *testing.B) {
+		e := &lesson06.Engine{Governor: benchGovernor06(b)}
 		pipetest.BenchPack(b, e, benchOptions)
-		reportBuffered(b, e.Stats().PeakBufferedBytes)
+		reportBuffered(b, e.Governor.Stats().PeakBytes)
 	})
 	b.Run("lesson=07", func(b *testing.B) {
-		ms := engine.NewMetrics()
-		e := &scraped{Engine: &engine.Engine{Metrics: ms}, every: 10 * time.Millisecond}
+		e := &scraped{Engine: &engine.Engine{Governor: benchGovernor(b), Metrics: engine.NewMetrics()}, every: 10 * time.Millisecond}
 		pipetest.BenchPack(b, e, benchOptions)
-		reportBuffered(b, e.Stats().PeakBufferedBytes)
+		reportBuffered(b, e.Governor.Stats().PeakBytes)
 		b.ReportMetric(float64(e.scrapes)/float64(b.N), "scrapes")
 	})
 }
@@ -40,33 +47,32 @@ func BenchmarkPack(b *testing.B) {
 // BenchmarkUnpack does the same for Unpack, on the oracle's container of
 // the shared workload.
 func BenchmarkUnpack(b *testing.B) {
-	b.Run("lesson=05", func(b *testing.B) {
-		e := &lesson05.Engine{}
+	b.Run("lesson=06", func(b *testing.B) {
+		e := &lesson06.Engine{Governor: benchGovernor06(b)}
 		pipetest.BenchUnpack(b, e, benchOptions)
-		reportBuffered(b, e.Stats().PeakBufferedBytes)
+		reportBuffered(b, e.Governor.Stats().PeakBytes)
 	})
 	b.Run("lesson=07", func(b *testing.B) {
-		ms := engine.NewMetrics()
-		e := &scraped{Engine: &engine.Engine{Metrics: ms}, every: 10 * time.Millisecond}
+		e := &scraped{Engine: &engine.Engine{Governor: benchGovernor(b), Metrics: engine.NewMetrics()}, every: 10 * time.Millisecond}
 		pipetest.BenchUnpack(b, e, benchOptions)
-		reportBuffered(b, e.Stats().PeakBufferedBytes)
+		reportBuffered(b, e.Governor.Stats().PeakBytes)
 		b.ReportMetric(float64(e.scrapes)/float64(b.N), "scrapes")
 	})
 }
 
 // docs:region BenchmarkMetrics
-// BenchmarkMetrics is lesson 07's engine with its metrics off (a nil
-// Metrics: no clock read, no histogram) and on, with the 10ms scraper,
-// in one run, on small chunks (64 KiB, DEFLATE level 1) where there are
-// the most chunks per second, and so the most records, for the same
-// work: metrics cost the most there, if anywhere.
+// BenchmarkMetrics is lesson 07's governed engine with its metrics off (a
+// nil Metrics: no clock read, no histogram) and on, with the 10ms
+// scraper, in one run, on small chunks (64 KiB at DEFLATE level 1): the
+// most chunks per second, so the most records and clock reads for the
+// same work. If metrics cost anything, they cost it here.
 func BenchmarkMetrics(b *testing.B) {
 	small := codec.Options{ChunkSize: 64 << 10, Level: 1}
 	b.Run("metrics=off", func(b *testing.B) {
-		pipetest.BenchPack(b, &engine.Engine{}, small)
+		pipetest.BenchPack(b, &engine.Engine{Governor: benchGovernor(b)}, small)
 	})
 	b.Run("metrics=on", func(b *testing.B) {
-		e := &scraped{Engine: &engine.Engine{Metrics: engine.NewMetrics()}, every: 10 * time.Millisecond}
+		e := &scraped{Engine: &engine.Engine{Governor: benchGovernor(b), Metrics: engine.NewMetrics()}, every: 10 * time.Millisecond}
 		pipetest.BenchPack(b, e, small)
 		b.ReportMetric(float64(e.scrapes)/float64(b.N), "scrapes")
 	})
@@ -117,6 +123,23 @@ func (s *scraped) scrape() (stop func()) {
 		close(done)
 		wg.Wait()
 	}
+}
+
+func benchGovernor06(b *testing.B) *lesson06.Governor {
+	l := benchLimits()
+	g, err := lesson06.NewGovernor(lesson06.Limits{CPU: l.CPU, IO: l.IO, Bytes: l.Bytes})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return g
+}
+
+func benchGovernor(b *testing.B) *engine.Governor {
+	g, err := engine.NewGovernor(benchLimits())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return g
 }
 
 // reportBuffered adds the engine's own figure for its last run: the most

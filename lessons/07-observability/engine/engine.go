@@ -1,7 +1,9 @@
-// Package engine is lesson 05's engine: lesson 04's streaming pipeline,
-// with its progress readable while it runs. Each stage counts the chunks
-// and bytes it has finished in atomic counters of its own, and Progress
-// takes a consistent snapshot of them from any goroutine.
+// Package engine is lesson 06's engine: lesson 05's streaming pipeline,
+// which can share a Governor with every other file packed at once. Each
+// chunk then takes the bytes of its buffers from the Governor's budget
+// before it is read, each encode or decode runs under one of its CPU
+// tokens and each read or write under one of its I/O tokens, so eight
+// files in flight use the cores and the memory of one well-sized run.
 package engine
 
 import (
@@ -33,6 +35,12 @@ type Engine struct {
 	// is for tests, which use it to hold a chunk back or inject a fault.
 	EncodeHook func(index int) error
 
+	// Governor, if set, is shared with every other run that uses it, on
+	// this Engine or another: the runs then hold no more CPU tokens, I/O
+	// tokens and bytes, all together, than it has. Nil means ungoverned,
+	// as in lesson 05.
+	Governor *Governor
+
 	// Metrics, if set, receives what every run does: see Metrics. Nil
 	// means no metrics, and no clock read for them.
 	Metrics *Metrics
@@ -47,7 +55,9 @@ type Stats struct {
 	// PeakBufferedBytes is the capacity of the pools' buffers. During a
 	// run buffers are only ever made or grown, never freed, so what the
 	// pools hold at the end is the most they held at once. It is at most
-	// PackBound for a Pack, whatever the size of its input.
+	// PackBound for a Pack, whatever the size of its input. A governed
+	// run keeps no buffer (see ChunkCost), so it reports 0 here: its
+	// bytes are the Governor's figure.
 	PeakBufferedBytes int64
 	PeakInFlight      int // most chunks read but not yet written; never more than Queue+2
 	Chunks            int // chunks (frames) written
@@ -134,6 +144,19 @@ func PackBound(workers, queue, chunkSize int) int64 {
 // maxFrameLen is the largest frame a chunk of chunkSize bytes can become.
 func maxFrameLen(chunkSize int) int { return format.FrameHeaderLen + format.MaxBodyLen(chunkSize) }
 
+// docs:region ChunkCost
+// ChunkCost is the bytes a governed run takes from the budget for each
+// chunk in flight: its input buffer and a frame buffer big enough for the
+// largest frame (an Unpack: a body buffer and a chunk buffer, no more).
+// One request covers both, taken before the chunk is read and given back
+// once its frame is written, so a chunk never holds some of its bytes
+// while it waits for the rest. A governed run does not keep its buffers
+// in its pools between chunks: the bytes that paid for them go back to
+// the budget, for whichever file needs them next.
+func ChunkCost(chunkSize int) int64 { return int64(chunkSize) + int64(maxFrameLen(chunkSize)) }
+
+// docs:endregion ChunkCost
+
 // Pack reads src one chunk at a time and writes it to dst as a container,
 // through lesson 03's pipeline with buffers from bounded pools. The output
 // is byte for byte the oracle's. The first error stops every stage and is
@@ -149,8 +172,13 @@ func (e *Engine) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec
 		e.record(m)
 		return err
 	}
-	p := newPackRun(s, e.workers(), e.queue(), e.EncodeHook, m)
-	p.timing = e.Metrics.timers()
+	gov := governed{e.Governor}
+	if err := gov.checkCost(ChunkCost(s.Header().ChunkSize)); err != nil {
+		e.record(m)
+		return err
+	}
+	p := newPackRun(s, e.workers(), e.queue(), e.EncodeHook, m, gov)
+	p.timing = e.Metrics.timers(e.Governor)
 	m.watch(p.levels)
 	defer func() { e.record(m, p.inputs, p.frames) }()
 	if err := ctx.Err(); err != nil {
@@ -177,8 +205,13 @@ func (e *Engine) Unpack(ctx context.Context, dst io.Writer, src io.Reader, o cod
 		e.record(m)
 		return err
 	}
+	gov := governed{e.Governor}
 	frames := format.NewReader(src, o.MaxChunkSize)
-	h, err := frames.ReadHeader()
+	var h format.Header
+	err = gov.io(ctx, func() (err error) {
+		h, err = frames.ReadHeader()
+		return err
+	})
 	if err != nil {
 		e.record(m)
 		return err
@@ -188,8 +221,12 @@ func (e *Engine) Unpack(ctx context.Context, dst io.Writer, src io.Reader, o cod
 		e.record(m)
 		return err
 	}
-	u := newUnpackRun(s, frames, e.workers(), e.queue(), m)
-	u.timing = e.Metrics.timers()
+	if err := gov.checkCost(ChunkCost(h.ChunkSize)); err != nil {
+		e.record(m)
+		return err
+	}
+	u := newUnpackRun(s, frames, e.workers(), e.queue(), m, gov)
+	u.timing = e.Metrics.timers(e.Governor)
 	m.watch(u.levels)
 	defer func() { e.record(m, u.bodies, u.chunks) }()
 	return u.run(ctx, dst)

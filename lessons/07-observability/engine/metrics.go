@@ -19,13 +19,19 @@ import (
 // the runs that have ended. What Metrics adds per chunk is timing: three
 // HDR histograms, one record each per chunk.
 type Metrics struct {
-	mu    sync.Mutex
-	live  map[*meter]bool // the runs in progress
-	ended totals          // what the runs that have ended did
+	mu        sync.Mutex
+	live      map[*meter]bool    // the runs in progress
+	ended     totals             // what the runs that have ended did
+	governors map[*Governor]bool // every Governor a run has used, for its gauges
 
 	cpu       *histogram // time a worker spent encoding (or decoding) one chunk
 	queueWait *histogram // time from a chunk being read to a worker starting on it
 	write     *histogram // time one chunk's write to the destination took
+
+	// Waits for the Governor, recorded by governed runs only.
+	cpuWait   *histogram // a worker's wait for a CPU token
+	ioWait    *histogram // a reader's or writer's wait for an I/O token
+	bytesWait *histogram // a reader's wait for a chunk's bytes
 }
 
 // docs:endregion Metrics
@@ -34,9 +40,13 @@ type Metrics struct {
 func NewMetrics() *Metrics {
 	return &Metrics{
 		live:      map[*meter]bool{},
+		governors: map[*Governor]bool{},
 		cpu:       newHistogram(),
 		queueWait: newHistogram(),
 		write:     newHistogram(),
+		cpuWait:   newHistogram(),
+		ioWait:    newHistogram(),
+		bytesWait: newHistogram(),
 	}
 }
 
@@ -56,6 +66,19 @@ type Snapshot struct {
 	ChunkCPU    Latency  // time a worker spent on one chunk
 	QueueWait   Latency  // time a chunk waited, once read, for a worker
 	ChunkWrite  Latency  // time one chunk's write took
+
+	Governor  GovernorLevels // tokens and bytes held now, summed over the Governors in use
+	CPUWait   Latency        // a worker's wait for a CPU token
+	IOWait    Latency        // a reader's or writer's wait for an I/O token
+	BytesWait Latency        // a reader's wait for a chunk's bytes
+}
+
+// GovernorLevels are what the runs hold of their Governors now, and what
+// the Governors have.
+type GovernorLevels struct {
+	CPU, CPULimit     int64 // CPU tokens held, and there are
+	IO, IOLimit       int64 // I/O tokens held, and there are
+	Bytes, BytesLimit int64 // bytes held by chunks in flight, and the budget
 }
 
 // Levels are the gauges: how full each place a chunk can wait in is now,
@@ -106,13 +129,16 @@ func (l Levels) plus(m Levels) Levels {
 }
 
 // begin starts counting the run m meters. A nil *Metrics does nothing.
-func (ms *Metrics) begin(m *meter) {
+func (ms *Metrics) begin(m *meter, gov *Governor) {
 	if ms == nil {
 		return
 	}
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	ms.live[m] = true
+	if gov != nil {
+		ms.governors[gov] = true
+	}
 }
 
 // end folds the run m metered into the totals, with the error it
@@ -141,6 +167,10 @@ func (ms *Metrics) Snapshot() Snapshot {
 		t.add(m)
 		lv = lv.plus(m.levels())
 	}
+	var gl GovernorLevels
+	for g := range ms.governors {
+		gl = gl.plus(g)
+	}
 	ms.mu.Unlock()
 	return Snapshot{
 		Runs:        t.runs,
@@ -154,6 +184,20 @@ func (ms *Metrics) Snapshot() Snapshot {
 		ChunkCPU:    ms.cpu.latency(),
 		QueueWait:   ms.queueWait.latency(),
 		ChunkWrite:  ms.write.latency(),
+		Governor:    gl,
+		CPUWait:     ms.cpuWait.latency(),
+		IOWait:      ms.ioWait.latency(),
+		BytesWait:   ms.bytesWait.latency(),
+	}
+}
+
+// plus adds what g's runs hold now and what g has.
+func (l GovernorLevels) plus(g *Governor) GovernorLevels {
+	s, lim := g.Stats(), g.Limits()
+	return GovernorLevels{
+		CPU: l.CPU + int64(s.CPU), CPULimit: l.CPULimit + int64(lim.CPU),
+		IO: l.IO + int64(s.IO), IOLimit: l.IOLimit + int64(lim.IO),
+		Bytes: l.Bytes + s.Bytes, BytesLimit: l.BytesLimit + lim.Bytes,
 	}
 }
 

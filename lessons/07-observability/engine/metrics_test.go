@@ -16,15 +16,24 @@ import (
 
 	"packcourse/core/codec"
 	"packcourse/lessons/00-the-job/pipetest"
-	lesson05 "packcourse/lessons/05-counters-atomics/engine"
+	lesson06 "packcourse/lessons/06-global-governance/engine"
 	"packcourse/lessons/07-observability/engine"
 )
 
-// With metrics on, the engine still passes the whole conformance suite:
-// the hooks change nothing it writes.
+// With metrics on, ungoverned and governed, the engine still passes the
+// whole conformance suite: the hooks change nothing it writes.
 func TestConformanceWithMetrics(t *testing.T) {
-	pipetest.Run(t, func(workers int) pipetest.Engine {
-		return &engine.Engine{Workers: workers, Metrics: engine.NewMetrics()}
+	t.Run("ungoverned", func(t *testing.T) {
+		pipetest.Run(t, func(workers int) pipetest.Engine {
+			return &engine.Engine{Workers: workers, Metrics: engine.NewMetrics()}
+		})
+	})
+	t.Run("governed", func(t *testing.T) {
+		cost := engine.ChunkCost(pipetest.ChunkSize)
+		pipetest.Run(t, func(workers int) pipetest.Engine {
+			g := newGovernor(t, engine.Limits{CPU: 1, IO: 1, Bytes: cost})
+			return &engine.Engine{Workers: workers, Governor: g, Metrics: engine.NewMetrics()}
+		})
 	})
 }
 
@@ -32,23 +41,34 @@ func TestConformanceWithMetrics(t *testing.T) {
 // After a series of runs on one Metrics, every counter is exactly the work
 // done: runs, failures, chunks and bytes in each stage, and one record per
 // chunk in each histogram. The runs are packs and unpacks of every size
-// the conformance suite uses, a pack whose writer fails and an unpack of a
-// damaged container; /metrics serves the same figures.
+// the conformance suite uses, without and with a Governor, a pack whose
+// writer fails and an unpack of a damaged container; /metrics serves the
+// same figures.
 func TestMetricsAgreeWithTheWork(t *testing.T) {
 	ms := engine.NewMetrics()
+	gov, err := engine.NewGovernor(engine.Limits{CPU: 2, IO: 2, Bytes: 4 * engine.ChunkCost(pipetest.ChunkSize)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var want engine.Snapshot
+	var governedChunks int64
 	add := func(t *engine.Tally, chunks, bytes int) { t.Chunks += int64(chunks); t.Bytes += int64(bytes) }
 	for _, size := range pipetest.Sizes {
 		data := pipetest.Input(size)
 		container := pipetest.OraclePack(t, data, fast)
 		frames, _ := pipetest.Layout(container)
 		for _, workers := range pipetest.WorkerCounts {
-			e := &engine.Engine{Workers: workers, Metrics: ms}
-			packMustMatchOracle(t, e, data, container)
-			unpackMustRestore(t, e, container, data)
-			want.Runs += 2
-			for _, stage := range []*engine.Tally{&want.Work.Read, &want.Work.Encoded, &want.Work.Written} {
-				add(stage, 2*len(frames), 2*size)
+			for _, g := range []*engine.Governor{nil, gov} {
+				e := &engine.Engine{Workers: workers, Metrics: ms, Governor: g}
+				packMustMatchOracle(t, e, data, container)
+				unpackMustRestore(t, e, container, data)
+				want.Runs += 2
+				for _, stage := range []*engine.Tally{&want.Work.Read, &want.Work.Encoded, &want.Work.Written} {
+					add(stage, 2*len(frames), 2*size)
+				}
+				if g != nil {
+					governedChunks += 2 * int64(len(frames))
+				}
 			}
 		}
 	}
@@ -96,6 +116,12 @@ func TestMetricsAgreeWithTheWork(t *testing.T) {
 		if h.got.Count != h.want {
 			t.Errorf("%s histogram holds %d records, want one per chunk: %d", name, h.got.Count, h.want)
 		}
+	}
+	if g := s.Governor; g.CPU != 0 || g.IO != 0 || g.Bytes != 0 {
+		t.Errorf("governor after the runs: %+v, want nothing held", g)
+	}
+	if s.CPUWait.Count != governedChunks {
+		t.Errorf("CPU-token waits: %d records, want one per chunk of the governed runs: %d", s.CPUWait.Count, governedChunks)
 	}
 	checkServed(t, ms, s)
 	t.Logf("%d runs (%d failed): %d chunks read, %d worked on, %d written, %d MiB written; one record per chunk in each histogram",
@@ -234,11 +260,12 @@ func TestBackpressureIsVisible(t *testing.T) {
 
 // docs:endregion TestBackpressureIsVisible
 
-// Lesson 05 under the same three slownesses has only Progress: how many
-// chunks each stage has finished. A slow writer and a slow encoder both
-// show chunks read and not written, and nothing says which stage holds
-// them; lesson 07's gauges above tell the two apart at the first look.
-func TestLesson05CannotTellASlowWriterFromASlowEncoder(t *testing.T) {
+// Lesson 06 (without a Governor, lesson 05's engine) under the same
+// slownesses has only Progress: how many chunks each stage has finished.
+// A slow writer and a slow encoder both show chunks read and not
+// written, and nothing says which stage holds them; lesson 07's gauges
+// above tell the two apart at the first look.
+func TestLesson06CannotTellASlowWriterFromASlowEncoder(t *testing.T) {
 	const workers, queue, chunks = 2, 4, 24
 	data := pipetest.Input(chunks * pipetest.ChunkSize)
 	inFlight := map[string]int64{}
@@ -247,19 +274,53 @@ func TestLesson05CannotTellASlowWriterFromASlowEncoder(t *testing.T) {
 		slow slowness
 	}{{"slow writer", slowWriter}, {"slow encoder", slowEncoder}} {
 		synctest.Test(t, func(t *testing.T) {
-			e := &lesson05.Engine{Workers: workers, Queue: queue}
+			e := &lesson06.Engine{Workers: workers, Queue: queue}
 			looks := watchSlowPack(t, e, c.slow, data, e.Progress, func() bool { return e.Progress().Read.Chunks == chunks })
 			p := looks[0]
 			inFlight[c.name] = p.Read.Chunks - p.Written.Chunks
-			t.Logf("lesson 05, %s, first look: read %d, encoded %d, written %d chunks", c.name, p.Read.Chunks, p.Encoded.Chunks, p.Written.Chunks)
+			t.Logf("lesson 06, %s, first look: read %d, encoded %d, written %d chunks", c.name, p.Read.Chunks, p.Encoded.Chunks, p.Written.Chunks)
 		})
 	}
 	for name, n := range inFlight {
 		if n < workers {
-			t.Errorf("lesson 05, %s: %d chunks read and not written, want at least one per worker (%d)", name, n, workers)
+			t.Errorf("lesson 06, %s: %d chunks read and not written, want at least one per worker (%d)", name, n, workers)
 		}
 	}
 }
+
+// docs:region TestGovernorUnderASlowWriter
+// Governed by a budget of three chunks, a slow writer holds the whole
+// budget: every look finds the Governor's bytes in use at its limit, one
+// I/O token held (the write in progress), no CPU token held, and the
+// reader waiting for bytes, which the bytes-wait histogram then shows.
+func TestGovernorUnderASlowWriter(t *testing.T) {
+	const workers, queue, chunks, budgetChunks = 2, 4, 24, 3
+	data := pipetest.Input(chunks * pipetest.ChunkSize)
+	synctest.Test(t, func(t *testing.T) {
+		budget := budgetChunks * engine.ChunkCost(pipetest.ChunkSize)
+		g, err := engine.NewGovernor(engine.Limits{CPU: workers, IO: 2, Bytes: budget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms := engine.NewMetrics()
+		e := &engine.Engine{Workers: workers, Queue: queue, Governor: g, Metrics: ms}
+		looks := watchSlowPack(t, e, slowWriter, data, ms.Snapshot, func() bool { return e.Progress().Read.Chunks == chunks })
+		for i, s := range looks {
+			gl := s.Governor
+			if gl.Bytes != budget || gl.CPU != 0 || gl.IO != 1 {
+				t.Errorf("look %d of %d: governor %+v, want all %d bytes of the budget held, no CPU token and 1 I/O token (the write)", i+1, len(looks), gl, budget)
+			}
+		}
+		s := ms.Snapshot()
+		if s.BytesWait.Count != int64(chunks)+1 || s.BytesWait.P50 == 0 {
+			t.Errorf("bytes waits: %+v, want one per chunk read and one for the end of the input (%d), most of them waiting", s.BytesWait, chunks+1)
+		}
+		t.Logf("%d looks, the first: governor %+v, write queue %d; after the run: waits for bytes p50 %v p99 %v, for a CPU token p99 %v",
+			len(looks), looks[0].Governor, looks[0].Levels.WriteQueue, s.BytesWait.P50, s.BytesWait.P99, s.CPUWait.P99)
+	})
+}
+
+// docs:endregion TestGovernorUnderASlowWriter
 
 // A slowness is where a Pack is slowed down: its source, its destination
 // or its encoder.
@@ -271,7 +332,7 @@ const (
 	slowEncoder
 )
 
-// packer is what watchSlowPack needs of an engine, lesson 05's or 07's.
+// packer is what watchSlowPack needs of an engine, lesson 06's or 07's.
 type packer interface {
 	Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) error
 }
@@ -299,7 +360,7 @@ func watchSlowPack[T any](t *testing.T, e packer, slow slowness, data []byte, lo
 		switch e := e.(type) {
 		case *engine.Engine:
 			e.EncodeHook = sleepyHook
-		case *lesson05.Engine:
+		case *lesson06.Engine:
 			e.EncodeHook = sleepyHook
 		}
 	}

@@ -23,7 +23,9 @@ type packRun struct {
 	workers   int
 	hook      func(index int) error // Engine.EncodeHook
 	meter     *meter
-	timing    timers // the histograms to record into; none when metrics are off
+	gov       governed // Engine.Governor, and how this run uses it
+	timing    timers   // the histograms to record into; none when metrics are off
+	cost      int64    // bytes each chunk takes from the Governor's budget
 
 	inputs *pool // buffers the reader reads chunks into
 	frames *pool // buffers the workers encode frames into
@@ -43,18 +45,22 @@ type packJob struct {
 	readAt time.Time // when the reader had the chunk, for the queue-wait histogram
 }
 
-func newPackRun(s *codec.Session, workers, queue int, hook func(int) error, m *meter) *packRun {
-	return &packRun{
+func newPackRun(s *codec.Session, workers, queue int, hook func(int) error, m *meter, gov governed) *packRun {
+	p := &packRun{
 		session:   s,
 		chunkSize: s.Header().ChunkSize,
 		workers:   workers,
 		hook:      hook,
 		meter:     m,
+		gov:       gov,
+		cost:      ChunkCost(s.Header().ChunkSize),
 		inputs:    newPool(inputSlots(workers)),
 		frames:    newPool(outputSlots(queue)),
 		queue:     make(chan future[codec.Frame], queue), // the bound on chunks in flight, as in lesson 03
 		jobs:      make(chan packJob),
 	}
+	p.inputs.forget, p.frames.forget = gov.g != nil, gov.g != nil
+	return p
 }
 
 // run starts the writer, the workers and the reader, waits for all of
@@ -77,21 +83,39 @@ func (p *packRun) run(ctx context.Context, dst io.Writer, chunks *codec.Chunker)
 // line first, then the chunk to a worker, who then owns the buffer. A read
 // error goes in line as a failed future, so it is reported in input order.
 // The reader closes the queue only when the input has ended.
+//
+// Governed, each chunk first takes its bytes (the only wait for bytes in
+// a Pack, with no token held), and the read itself runs under an I/O
+// token. The chunk's bytes then travel with it, as its buffers do.
 func (p *packRun) read(ctx context.Context, chunks *codec.Chunker) error {
 	defer close(p.jobs)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		buf, err := p.inputs.get(ctx, &p.meter.poolWaits)
+		wait := startStep(ctx, "wait for bytes", p.timing.bytesWait)
+		err := p.gov.takeChunk(ctx, p.cost)
+		wait.end()
 		if err != nil {
 			return err
 		}
-		read := startStep(ctx, "read", nil)
-		chunk, err := chunks.Next(buf)
-		read.end()
+		buf, err := p.inputs.get(ctx, &p.meter.poolWaits)
+		if err != nil {
+			p.gov.dropChunk(p.cost)
+			return err
+		}
+		var chunk codec.Chunk
+		wait = startStep(ctx, "wait for I/O token", p.timing.ioWait)
+		err = p.gov.io(ctx, func() (err error) {
+			wait.end()
+			read := startStep(ctx, "read", nil)
+			defer read.end()
+			chunk, err = chunks.Next(buf)
+			return err
+		})
 		if err != nil {
 			p.inputs.put(buf)
+			p.gov.dropChunk(p.cost)
 			if errors.Is(err, io.EOF) {
 				close(p.queue)
 				return nil
@@ -104,10 +128,12 @@ func (p *packRun) read(ctx context.Context, chunks *codec.Chunker) error {
 		frame := newFuture[codec.Frame]()
 		if err := send(ctx, p.queue, frame, &p.meter.queueFull); err != nil {
 			p.inputs.put(chunk.Data)
+			p.gov.dropChunk(p.cost)
 			return err
 		}
 		if err := send(ctx, p.jobs, packJob{chunk, frame, readAt}, nil); err != nil {
 			p.inputs.put(chunk.Data)
+			p.gov.dropChunk(p.cost)
 			return err
 		}
 	}
@@ -116,7 +142,12 @@ func (p *packRun) read(ctx context.Context, chunks *codec.Chunker) error {
 // encode turns chunks into frames until the reader closes jobs. It takes a
 // frame buffer from the frames pool, encodes into it, and gives the
 // chunk's buffer back at once, so the reader can fill it again while the
-// frame waits for the writer. The frame buffer goes into the future.
+// frame waits for the writer. The frame buffer goes into the future, and
+// with it the chunk's bytes.
+//
+// Governed, the encode runs under a CPU token, held for the encode alone:
+// the worker waits for it holding only its own chunk, whose bytes are
+// already taken.
 func (p *packRun) encode(ctx context.Context) error {
 	enc := p.session.NewEncoder()
 	for {
@@ -127,22 +158,36 @@ func (p *packRun) encode(ctx context.Context) error {
 		out, err := p.frames.get(ctx, nil) // never waits: see outputSlots
 		if err != nil {
 			p.inputs.put(job.chunk.Data)
+			p.gov.dropChunk(p.cost)
 			return err
 		}
 		p.timing.queueWait.since(job.readAt)
-		p.meter.busy.Add(1)
-		work := startStep(ctx, "encode", p.timing.cpu)
-		f, err := p.encodeChunk(enc, out, job.chunk)
-		work.end()
-		p.meter.busy.Add(-1)
+		var f codec.Frame
+		wait := startStep(ctx, "wait for CPU token", p.timing.cpuWait)
+		err = p.gov.cpu(ctx, func() (err error) {
+			wait.end()
+			p.meter.busy.Add(1)
+			defer p.meter.busy.Add(-1)
+			work := startStep(ctx, "encode", p.timing.cpu)
+			defer work.end()
+			f, err = p.encodeChunk(enc, out, job.chunk)
+			return err
+		})
 		p.inputs.put(job.chunk.Data)
 		if err != nil {
-			p.frames.put(out)
+			p.putFrame(out)
 		} else {
 			p.meter.encodedChunk(f.RawLen)
 		}
 		job.frame.resolve(f, err)
 	}
+}
+
+// putFrame gives a frame buffer back, and with it the bytes of its chunk:
+// the chunk is done, written or failed.
+func (p *packRun) putFrame(b []byte) {
+	p.frames.put(b)
+	p.gov.dropChunk(p.cost)
 }
 
 // encodeChunk encodes c into out. A buffer new to its slot is made big
@@ -164,7 +209,7 @@ func (p *packRun) encodeChunk(enc *codec.Encoder, out []byte, c codec.Chunk) (co
 // for a future, it leaves the future in p.unwritten for recycle.
 func (p *packRun) write(ctx context.Context, dst io.Writer) error {
 	w := format.NewWriter(dst)
-	if err := w.WriteHeader(p.session.Header()); err != nil {
+	if err := p.gov.io(ctx, func() error { return w.WriteHeader(p.session.Header()) }); err != nil {
 		return err
 	}
 	digest := p.session.NewDigest()
@@ -177,17 +222,21 @@ func (p *packRun) write(ctx context.Context, dst io.Writer) error {
 			return err
 		}
 		if !ok {
-			return w.WriteTrailer(digest.Trailer())
+			return p.gov.io(ctx, func() error { return w.WriteTrailer(digest.Trailer()) })
 		}
 		f, err := next.await(ctx, &p.meter.writerWaits)
 		if err != nil {
 			p.unwritten = next
 			return err
 		}
-		write := startStep(ctx, "write", p.timing.write)
-		err = w.WriteFrame(f.Bytes)
-		write.end()
-		p.frames.put(f.Bytes)
+		wait := startStep(ctx, "wait for I/O token", p.timing.ioWait)
+		err = p.gov.io(ctx, func() error {
+			wait.end()
+			write := startStep(ctx, "write", p.timing.write)
+			defer write.end()
+			return w.WriteFrame(f.Bytes)
+		})
+		p.putFrame(f.Bytes)
 		if err != nil {
 			return err
 		}
@@ -221,7 +270,7 @@ func (p *packRun) reclaim(f future[codec.Frame]) {
 	select {
 	case o := <-f:
 		if o.err == nil {
-			p.frames.put(o.value.Bytes)
+			p.putFrame(o.value.Bytes)
 		}
 	default: // never resolved, or resolved and already taken
 	}

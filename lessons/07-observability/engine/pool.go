@@ -20,6 +20,10 @@ import (
 // time, so nobody could check that every buffer came back.
 type pool struct {
 	free chan []byte
+	// forget is set in governed runs: a buffer put back is dropped and
+	// its slot left empty, because the bytes that paid for it go back to
+	// the Governor's budget with its chunk (see ChunkCost).
+	forget bool
 }
 
 func newPool(slots int) *pool {
@@ -41,6 +45,9 @@ func (p *pool) get(ctx context.Context, waits *atomic.Int64) ([]byte, error) {
 // a slot for every buffer get handed out. A put with no slot free is a
 // buffer given back twice, a bug worth stopping for.
 func (p *pool) put(b []byte) {
+	if p.forget {
+		b = nil
+	}
 	select {
 	case p.free <- b[:0]:
 	default:

@@ -45,6 +45,11 @@ var (
 	descCPU        = desc("chunk_cpu_seconds", "Time a worker spent encoding or decoding one chunk (it does nothing else meanwhile).")
 	descQueueWait  = desc("chunk_queue_wait_seconds", "Time from a chunk being read to a worker starting on it.")
 	descWrite      = desc("chunk_write_seconds", "Time one chunk's write to the destination took.")
+	descTokens     = desc("governor_tokens_in_use", "Governor tokens held now.", "kind")
+	descTokenLimit = desc("governor_tokens", "Governor tokens there are.", "kind")
+	descGovBytes   = desc("governor_bytes_in_use", "Bytes of the Governor's budget held now by chunks in flight.")
+	descBudget     = desc("governor_budget_bytes", "The Governor's byte budget.")
+	descGovWait    = desc("governor_wait_seconds", "Time a governed run waited for a resource: a CPU token, an I/O token, a chunk's bytes.", "resource")
 )
 
 // docs:endregion series
@@ -88,18 +93,28 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- summary(descCPU, s.ChunkCPU)
 	ch <- summary(descQueueWait, s.QueueWait)
 	ch <- summary(descWrite, s.ChunkWrite)
+	g := s.Governor
+	gauge(descTokens, g.CPU, "cpu")
+	gauge(descTokenLimit, g.CPULimit, "cpu")
+	gauge(descTokens, g.IO, "io")
+	gauge(descTokenLimit, g.IOLimit, "io")
+	gauge(descGovBytes, g.Bytes)
+	gauge(descBudget, g.BytesLimit)
+	ch <- summary(descGovWait, s.CPUWait, "cpu")
+	ch <- summary(descGovWait, s.IOWait, "io")
+	ch <- summary(descGovWait, s.BytesWait, "bytes")
 }
 
 // summary exports a Latency as a Prometheus summary in seconds, with the
 // quantiles 0.5, 0.95 and 0.99. With nothing recorded they are NaN, as
 // client_golang's own summaries report them: 0 would claim a time nobody
 // measured.
-func summary(d *prometheus.Desc, l Latency) prometheus.Metric {
+func summary(d *prometheus.Desc, l Latency, labels ...string) prometheus.Metric {
 	q := map[float64]float64{0.5: l.P50.Seconds(), 0.95: l.P95.Seconds(), 0.99: l.P99.Seconds()}
 	if l.Count == 0 {
 		for k := range q {
 			q[k] = math.NaN()
 		}
 	}
-	return prometheus.MustNewConstSummary(d, uint64(l.Count), l.Sum.Seconds(), q)
+	return prometheus.MustNewConstSummary(d, uint64(l.Count), l.Sum.Seconds(), q, labels...)
 }

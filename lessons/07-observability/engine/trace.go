@@ -16,7 +16,7 @@ import (
 // it once every stage has returned.
 func (e *Engine) observe(ctx context.Context, kind string, m *meter) (context.Context, func(error)) {
 	ctx, task := trace.NewTask(ctx, kind)
-	e.Metrics.begin(m)
+	e.Metrics.begin(m, e.Governor)
 	return ctx, func(err error) {
 		e.Metrics.end(m, err)
 		task.End()
@@ -63,13 +63,19 @@ func (s step) end() {
 
 // timers are the histograms a run records into: all nil when the
 // engine has no Metrics.
-type timers struct{ cpu, queueWait, write *histogram }
+type timers struct {
+	cpu, queueWait, write      *histogram
+	cpuWait, ioWait, bytesWait *histogram // waits for the Governor
+}
 
-func (ms *Metrics) timers() timers {
-	if ms == nil {
+func (ms *Metrics) timers(gov *Governor) timers {
+	switch {
+	case ms == nil:
 		return timers{}
+	case gov == nil: // nothing to wait for
+		return timers{cpu: ms.cpu, queueWait: ms.queueWait, write: ms.write}
 	}
-	return timers{ms.cpu, ms.queueWait, ms.write}
+	return timers{ms.cpu, ms.queueWait, ms.write, ms.cpuWait, ms.ioWait, ms.bytesWait}
 }
 
 // start returns the time now, for since. On a nil histogram (metrics

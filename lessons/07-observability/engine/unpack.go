@@ -21,7 +21,9 @@ type unpackRun struct {
 	frames  *format.Reader // past the header
 	workers int
 	meter   *meter
+	gov     governed // Engine.Governor, and how this run uses it
 	timing  timers
+	cost    int64 // bytes each frame takes from the Governor's budget
 
 	bodies *pool // buffers the reader reads frame bodies into
 	chunks *pool // buffers the workers decode chunks into
@@ -54,17 +56,21 @@ type chunk struct {
 	sum   [32]byte
 }
 
-func newUnpackRun(s *codec.Session, frames *format.Reader, workers, queue int, m *meter) *unpackRun {
-	return &unpackRun{
+func newUnpackRun(s *codec.Session, frames *format.Reader, workers, queue int, m *meter, gov governed) *unpackRun {
+	u := &unpackRun{
 		session: s,
 		frames:  frames,
 		workers: workers,
 		meter:   m,
+		gov:     gov,
+		cost:    ChunkCost(s.Header().ChunkSize),
 		bodies:  newPool(inputSlots(workers)),
 		chunks:  newPool(outputSlots(queue)),
 		queue:   make(chan future[chunk], queue), // the bound on frames in flight, as in packRun
 		jobs:    make(chan unpackJob),
 	}
+	u.bodies.forget, u.chunks.forget = gov.g != nil, gov.g != nil
+	return u
 }
 
 // run starts the writer, the workers and the reader, waits for all of
@@ -84,22 +90,38 @@ func (u *unpackRun) run(ctx context.Context, dst io.Writer) error {
 // read reads frames one at a time, each body into a buffer from the bodies
 // pool, puts a future for each in line and hands the frame to a worker. A
 // damaged container goes in line as a failed future, so that an earlier
-// damaged frame is reported first, as the oracle would.
+// damaged frame is reported first, as the oracle would. Governed, it
+// takes each frame's bytes first and reads under an I/O token, as
+// packRun.read does.
 func (u *unpackRun) read(ctx context.Context) error {
 	defer close(u.jobs)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		buf, err := u.bodies.get(ctx, &u.meter.poolWaits)
+		wait := startStep(ctx, "wait for bytes", u.timing.bytesWait)
+		err := u.gov.takeChunk(ctx, u.cost)
+		wait.end()
 		if err != nil {
 			return err
 		}
-		read := startStep(ctx, "read", nil)
-		f, err := u.frames.Next(buf)
-		read.end()
+		buf, err := u.bodies.get(ctx, &u.meter.poolWaits)
+		if err != nil {
+			u.gov.dropChunk(u.cost)
+			return err
+		}
+		var f format.Frame
+		wait = startStep(ctx, "wait for I/O token", u.timing.ioWait)
+		err = u.gov.io(ctx, func() (err error) {
+			wait.end()
+			read := startStep(ctx, "read", nil)
+			defer read.end()
+			f, err = u.frames.Next(buf)
+			return err
+		})
 		if err != nil {
 			u.bodies.put(buf)
+			u.gov.dropChunk(u.cost)
 			if errors.Is(err, io.EOF) {
 				u.trailer, u.trailerAt = u.frames.Trailer()
 				close(u.queue)
@@ -113,10 +135,12 @@ func (u *unpackRun) read(ctx context.Context) error {
 		c := newFuture[chunk]()
 		if err := send(ctx, u.queue, c, &u.meter.queueFull); err != nil {
 			u.bodies.put(f.Body)
+			u.gov.dropChunk(u.cost)
 			return err
 		}
 		if err := send(ctx, u.jobs, unpackJob{f, c, readAt}, nil); err != nil {
 			u.bodies.put(f.Body)
+			u.gov.dropChunk(u.cost)
 			return err
 		}
 	}
@@ -124,7 +148,7 @@ func (u *unpackRun) read(ctx context.Context) error {
 
 // decode turns frames back into verified chunks until the reader closes
 // jobs. It decodes into a buffer from the chunks pool and gives the body's
-// buffer back at once.
+// buffer back at once. Governed, the decode runs under a CPU token.
 func (u *unpackRun) decode(ctx context.Context) error {
 	dec := u.session.NewDecoder()
 	for {
@@ -135,17 +159,25 @@ func (u *unpackRun) decode(ctx context.Context) error {
 		out, err := u.chunks.get(ctx, nil) // never waits: see outputSlots
 		if err != nil {
 			u.bodies.put(job.frame.Body)
+			u.gov.dropChunk(u.cost)
 			return err
 		}
 		u.timing.queueWait.since(job.readAt)
-		u.meter.busy.Add(1)
-		work := startStep(ctx, "decode", u.timing.cpu)
-		raw, sum, err := dec.Decode(out, job.frame)
-		work.end()
-		u.meter.busy.Add(-1)
+		var raw []byte
+		var sum [32]byte
+		wait := startStep(ctx, "wait for CPU token", u.timing.cpuWait)
+		err = u.gov.cpu(ctx, func() (err error) {
+			wait.end()
+			u.meter.busy.Add(1)
+			defer u.meter.busy.Add(-1)
+			work := startStep(ctx, "decode", u.timing.cpu)
+			defer work.end()
+			raw, sum, err = dec.Decode(out, job.frame)
+			return err
+		})
 		u.bodies.put(job.frame.Body)
 		if err != nil {
-			u.chunks.put(out)
+			u.putChunk(out)
 		} else {
 			u.meter.encodedChunk(len(raw))
 		}
@@ -174,10 +206,15 @@ func (u *unpackRun) write(ctx context.Context, dst io.Writer) error {
 			u.unwritten = next
 			return err
 		}
-		write := startStep(ctx, "write", u.timing.write)
-		_, err = format.WriteFull(dst, c.raw)
-		write.end()
-		u.chunks.put(c.raw)
+		wait := startStep(ctx, "wait for I/O token", u.timing.ioWait)
+		err = u.gov.io(ctx, func() error {
+			wait.end()
+			write := startStep(ctx, "write", u.timing.write)
+			defer write.end()
+			_, err := format.WriteFull(dst, c.raw)
+			return err
+		})
+		u.putChunk(c.raw)
 		if err != nil {
 			return fmt.Errorf("writing frame %d's chunk: %w", c.index, err)
 		}
@@ -207,8 +244,14 @@ func (u *unpackRun) reclaim(c future[chunk]) {
 	select {
 	case o := <-c:
 		if o.err == nil {
-			u.chunks.put(o.value.raw)
+			u.putChunk(o.value.raw)
 		}
 	default:
 	}
+}
+
+// putChunk gives a chunk buffer back, and with it the bytes of its frame.
+func (u *unpackRun) putChunk(b []byte) {
+	u.chunks.put(b)
+	u.gov.dropChunk(u.cost)
 }
