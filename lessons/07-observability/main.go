@@ -4,7 +4,10 @@
 // chunks read and written, the writer's queue, busy workers, the
 // Governor's tokens and bytes in use, and throughput. A slow writer holds the queue full and the workers idle;
 // a slow reader leaves the queue empty. With -listen it also serves the
-// metrics on /metrics, for Prometheus or curl, while it runs.
+// metrics on /metrics, for Prometheus or curl, while it runs; -metrics
+// prints what /metrics serves at the end; -trace and -cpuprofile write an
+// execution trace (each run a task, each step a region) and a CPU profile
+// (labelled by stage).
 package main
 
 import (
@@ -16,9 +19,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
+	"runtime/trace"
+	"strings"
 	"time"
 
 	"packcourse/core/codec"
@@ -33,15 +40,23 @@ func main() {
 	stall := flag.Duration("stall", 20*time.Millisecond, "how long the slow side takes per write (or read) of a chunk")
 	every := flag.Duration("every", 100*time.Millisecond, "how often the view refreshes")
 	budget := flag.String("budget", "20MiB", "the Governor's byte budget (a chunk in flight costs about 2 MiB)")
+	metrics := flag.Bool("metrics", false, "print the pipeline_ series /metrics serves at the end")
+	traceFile := flag.String("trace", "", "write an execution trace to this file")
+	profile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	listen := flag.String("listen", "", "serve /metrics on this address (such as localhost:9090) and keep serving until interrupted")
 	flag.Parse()
-	if err := run(*size, *workers, *stall, *every, *budget, *listen); err != nil {
+	stop, err := startProfiling(*traceFile, *profile)
+	if err == nil {
+		err = run(*size, *workers, *stall, *every, *budget, *listen, *metrics)
+		stop()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "07-observability:", err)
 		os.Exit(1)
 	}
 }
 
-func run(sizeFlag string, workers int, stall, every time.Duration, budgetFlag, listen string) error {
+func run(sizeFlag string, workers int, stall, every time.Duration, budgetFlag, listen string, metrics bool) error {
 	size, err := units.ParseSize(sizeFlag)
 	if err != nil {
 		return err
@@ -99,6 +114,9 @@ func run(sizeFlag string, workers int, stall, every time.Duration, budgetFlag, l
 	}{{"encode (cpu)", s.ChunkCPU}, {"queue wait", s.QueueWait}, {"write", s.ChunkWrite}, {"wait: bytes", s.BytesWait}, {"wait: I/O", s.IOWait}} {
 		fmt.Printf("  %-12s %10v %10v %10v\n", l.name, l.l.P50, l.l.P95, l.l.P99)
 	}
+	if metrics {
+		printMetrics(ms)
+	}
 	if listen != "" {
 		fmt.Printf("\nserving the metrics on http://%s/metrics until interrupted\n", listen)
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -120,6 +138,51 @@ func serve(addr string, ms *engine.Metrics) (stop func(), err error) {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(l)
 	return func() { srv.Close() }, nil
+}
+
+// printMetrics prints the pipeline's series as /metrics serves them,
+// without the Go runtime's and the comments.
+func printMetrics(ms *engine.Metrics) {
+	rec := httptest.NewRecorder()
+	ms.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	fmt.Println("\n/metrics, the pipeline_ series:")
+	for line := range strings.Lines(rec.Body.String()) {
+		if strings.HasPrefix(line, "pipeline_") {
+			fmt.Print(line)
+		}
+	}
+}
+
+// startProfiling starts an execution trace and a CPU profile into the
+// files named, if any, and returns the function that stops both.
+func startProfiling(traceFile, profile string) (stop func(), err error) {
+	var stops []func()
+	stop = func() {
+		for _, f := range stops {
+			f()
+		}
+	}
+	if traceFile != "" {
+		f, err := os.Create(traceFile)
+		if err != nil {
+			return stop, err
+		}
+		if err := trace.Start(f); err != nil {
+			return stop, err
+		}
+		stops = append(stops, func() { trace.Stop(); f.Close() })
+	}
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return stop, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return stop, err
+		}
+		stops = append(stops, func() { pprof.StopCPUProfile(); f.Close() })
+	}
+	return stop, nil
 }
 
 // slowWriter is a destination that takes stall over every write, as a
