@@ -73,6 +73,8 @@ func TestMetricsAgreeWithTheWork(t *testing.T) {
 		}
 	}
 
+	succeeded, okWork := want.Runs, want.Work.Written
+
 	// A pack whose destination fails at once: nothing is written, and
 	// whatever the workers got to is counted, as Progress counts it.
 	data := pipetest.Input(8 * pipetest.ChunkSize)
@@ -124,8 +126,8 @@ func TestMetricsAgreeWithTheWork(t *testing.T) {
 		t.Errorf("CPU-token waits: %d records, want one per chunk of the governed runs: %d", s.CPUWait.Count, governedChunks)
 	}
 	checkServed(t, ms, s)
-	t.Logf("%d runs (%d failed): %d chunks read, %d worked on, %d written, %d MiB written; one record per chunk in each histogram",
-		s.Runs, s.Failures, s.Work.Read.Chunks, s.Work.Encoded.Chunks, s.Work.Written.Chunks, s.Work.Written.Bytes>>20)
+	t.Logf("%d runs, %d of them failed; the %d that succeeded wrote %d chunks, %d bytes; every counter equals the work done, with one record per chunk in each histogram",
+		s.Runs, s.Failures, succeeded, okWork.Chunks, okWork.Bytes)
 }
 
 // docs:endregion TestMetricsAgreeWithTheWork
@@ -251,8 +253,9 @@ func TestBackpressureIsVisible(t *testing.T) {
 					}
 				}
 				s := ms.Snapshot()
-				t.Logf("%d looks, the first %+v; after the run: queue-full waits %d, writer waits %d; p50 write %v, p50 queue wait %v",
-					len(looks), looks[0], s.QueueFull, s.WriterWaits, s.ChunkWrite.P50, s.QueueWait.P50)
+				lv := looks[0]
+				t.Logf("%d looks, the first: write queue %d/%d, busy workers %d/%d, input buffers %d/%d; after the run: p50 write %v, p50 queue wait %v",
+					len(looks), lv.WriteQueue, lv.WriteQueueCap, lv.Busy, lv.Workers, lv.InputBuffers, lv.InputSlots, s.ChunkWrite.P50, s.QueueWait.P50)
 			})
 		})
 	}
@@ -278,7 +281,7 @@ func TestLesson06CannotTellASlowWriterFromASlowEncoder(t *testing.T) {
 			looks := watchSlowPack(t, e, c.slow, data, e.Progress, func() bool { return e.Progress().Read.Chunks == chunks })
 			p := looks[0]
 			inFlight[c.name] = p.Read.Chunks - p.Written.Chunks
-			t.Logf("lesson 06, %s, first look: read %d, encoded %d, written %d chunks", c.name, p.Read.Chunks, p.Encoded.Chunks, p.Written.Chunks)
+			t.Logf("lesson 06, %s, mid-run: read %d, encoded %d, written %d chunks", c.name, p.Read.Chunks, p.Encoded.Chunks, p.Written.Chunks)
 		})
 	}
 	for name, n := range inFlight {
