@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"golang.org/x/sync/semaphore"
 )
@@ -30,6 +31,9 @@ type Governor struct {
 	bytes  *semaphore.Weighted
 
 	busy, reading, held gauge // CPU tokens, I/O tokens and bytes held now, with their peaks
+
+	sparesMu sync.Mutex
+	spares   map[int]*sync.Pool // buffers no chunk holds, by capacity
 }
 
 // Limits are a Governor's sizes. Each must be at least 1.
@@ -51,6 +55,7 @@ func NewGovernor(l Limits) (*Governor, error) {
 		cpu:    semaphore.NewWeighted(int64(l.CPU)),
 		io:     semaphore.NewWeighted(int64(l.IO)),
 		bytes:  semaphore.NewWeighted(l.Bytes),
+		spares: map[int]*sync.Pool{},
 	}, nil
 }
 
@@ -155,6 +160,45 @@ func acquire(ctx context.Context, s *semaphore.Weighted, held *gauge, n int64) e
 func release(s *semaphore.Weighted, held *gauge, n int64) {
 	held.add(-n)
 	s.Release(n)
+}
+
+// docs:region spares
+// keep takes the buffer of a chunk that is done, if its capacity is size,
+// for the next chunk of any file that needs one that size; spare hands it
+// out again (nil if there is none). Without them every chunk would make
+// new buffers, and the collector would free the old ones when it runs.
+//
+// They are a sync.Pool, which lesson 04 would not use as a pool because
+// it bounds nothing. Here it need not: the budget bounds the buffers that
+// chunks hold, and charges each chunk the capacities that spare hands out.
+// A buffer in spares is held by no chunk: it is memory that would
+// otherwise be garbage waiting for the collector, and the collector may
+// still take it.
+func (g *Governor) keep(b []byte, size int) {
+	if size > 0 && cap(b) == size {
+		g.sparesOf(size).Put(b[:0])
+	}
+}
+
+func (g *Governor) spare(size int) []byte {
+	if size == 0 {
+		return nil
+	}
+	b, _ := g.sparesOf(size).Get().([]byte)
+	return b
+}
+
+// docs:endregion spares
+
+func (g *Governor) sparesOf(size int) *sync.Pool {
+	g.sparesMu.Lock()
+	defer g.sparesMu.Unlock()
+	p, ok := g.spares[size]
+	if !ok {
+		p = new(sync.Pool)
+		g.spares[size] = p
+	}
+	return p
 }
 
 // governed is what one run uses of a Governor: g, or nothing at all when

@@ -59,7 +59,10 @@ func newPackRun(s *codec.Session, workers, queue int, hook func(int) error, m *m
 		queue:     make(chan future[codec.Frame], queue), // the bound on chunks in flight, as in lesson 03
 		jobs:      make(chan packJob),
 	}
-	p.inputs.forget, p.frames.forget = gov.g != nil, gov.g != nil
+	if gov.g != nil {
+		p.inputs.governed(gov.g, p.chunkSize)
+		p.frames.governed(gov.g, maxFrameLen(p.chunkSize))
+	}
 	return p
 }
 

@@ -20,10 +20,13 @@ import (
 // time, so nobody could check that every buffer came back.
 type pool struct {
 	free chan []byte
-	// forget is set in governed runs: a buffer put back is dropped and
-	// its slot left empty, because the bytes that paid for it go back to
-	// the Governor's budget with its chunk (see ChunkCost).
-	forget bool
+	// spares is set in governed runs. The bytes that paid for a buffer go
+	// back to the Governor's budget with its chunk (see ChunkCost), so
+	// the run cannot keep the buffer in its slot: put hands it to spares
+	// and leaves the slot empty, and get, finding a slot empty, asks
+	// spares for a buffer of capacity size (0: sizes vary, none reused).
+	spares *Governor
+	size   int
 }
 
 func newPool(slots int) *pool {
@@ -38,14 +41,23 @@ func newPool(slots int) *pool {
 // in use, or returns ctx's error. A wait is counted in waits (when not nil).
 func (p *pool) get(ctx context.Context, waits *atomic.Int64) ([]byte, error) {
 	b, _, err := receive(ctx, p.free, waits)
+	if b == nil && err == nil && p.spares != nil {
+		b = p.spares.spare(p.size)
+	}
 	return b, err
+}
+
+// governed makes p a governed run's pool, of buffers of capacity size.
+func (p *pool) governed(g *Governor, size int) {
+	p.spares, p.size = g, size
 }
 
 // put gives b back, emptied, with its capacity. It never blocks: there is
 // a slot for every buffer get handed out. A put with no slot free is a
 // buffer given back twice, a bug worth stopping for.
 func (p *pool) put(b []byte) {
-	if p.forget {
+	if p.spares != nil {
+		p.spares.keep(b, p.size)
 		b = nil
 	}
 	select {

@@ -69,7 +69,10 @@ func newUnpackRun(s *codec.Session, frames *format.Reader, workers, queue int, m
 		queue:   make(chan future[chunk], queue), // the bound on frames in flight, as in packRun
 		jobs:    make(chan unpackJob),
 	}
-	u.bodies.forget, u.chunks.forget = gov.g != nil, gov.g != nil
+	if gov.g != nil {
+		u.bodies.governed(gov.g, 0) // grown to each body: sizes vary
+		u.chunks.governed(gov.g, s.Header().ChunkSize)
+	}
 	return u
 }
 
