@@ -16,8 +16,9 @@ import (
 // Nothing is copied per chunk into Metrics: a run's counters and levels
 // stay in its own meter, where lesson 05 put them, and Metrics reads the
 // meters of the runs in progress when it is asked, adding the totals of
-// the runs that have ended. What Metrics adds per chunk is timing: three
-// HDR histograms, one record each per chunk.
+// the runs that have ended. What Metrics adds per chunk is timing: one
+// record in each of three HDR histograms, and in three more (the waits
+// for the Governor) when the run is governed.
 type Metrics struct {
 	mu        sync.Mutex
 	live      map[*meter]bool    // the runs in progress
