@@ -28,6 +28,7 @@ var Exercises = []Exercise{
 	{"recorder", "07", "a latency recorder safe under concurrency, whose quantiles are right"},
 	{"counter", "05", "a sharded counter, race-free and not falsely shared"},
 	{"budget", "06", "a weighted budget that never deadlocks and refuses impossible requests"},
+	{"fetcher", "08", "a bounded concurrent ReadAt fetcher that keeps order"},
 }
 
 // FindExercise returns the exercise called name.
