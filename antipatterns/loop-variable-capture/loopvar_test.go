@@ -8,15 +8,8 @@ import (
 
 func TestMain(m *testing.M) { proof.Main(m) }
 
-// run builds the program in the module under testdata/dir (once per test
-// process) and runs it.
-func run(t *testing.T, dir string) string {
-	out, err := proof.Exec(t, proof.Build(t, "testdata/"+dir))
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", dir, err, out)
-	}
-	return out
-}
+// run builds and runs the program in the module under testdata/dir.
+func run(t *testing.T, dir string) string { return proof.BuildAndRun(t, "testdata/"+dir) }
 
 func TestGo121SharesOneVariable(t *testing.T) {
 	proof.Contains(t, run(t, "go1.21"), "frames from chunks: 2 2 2\n")

@@ -8,16 +8,10 @@ import (
 
 func TestMain(m *testing.M) { proof.Main(m) }
 
-// run builds the program in the module under testdata/dir (once per test
-// process) and runs it. The heap figure it prints is 300,000 or so objects
-// against a handful: the verdict's threshold sits far from both.
-func run(t *testing.T, dir string) string {
-	out, err := proof.Exec(t, proof.Build(t, "testdata/"+dir))
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", dir, err, out)
-	}
-	return out
-}
+// run builds and runs the program in the module under testdata/dir. The
+// heap figure it prints is 300,000 or so objects against a handful: the
+// verdict's threshold sits far from both.
+func run(t *testing.T, dir string) string { return proof.BuildAndRun(t, "testdata/"+dir) }
 
 func TestGo122KeepsUnfiredTimers(t *testing.T) {
 	proof.Contains(t, run(t, "go1.22"), "verdict: leaked")

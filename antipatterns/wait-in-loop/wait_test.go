@@ -14,20 +14,10 @@ func TestMain(m *testing.M) { proof.Main(m) }
 
 const chunkSize = 1024
 
-// pack runs a pack in a synctest bubble, where a channel send and
-// WaitGroup.Wait block durably, so a deadlock is reported, not waited out.
+// pack packs in a synctest bubble, so a deadlock is reported, not
+// waited out.
 func pack(t *testing.T, packer func([]pipeline.Chunk) []pipeline.Frame) []byte {
-	data := pipeline.Input(4*chunkSize, 6)
-	var out []byte
-	synctest.Test(t, func(t *testing.T) {
-		for _, f := range packer(pipeline.Split(data, chunkSize)) {
-			out = append(out, f.Encode()...)
-		}
-	})
-	if !bytes.Equal(out, pipeline.Pack(data, chunkSize)) {
-		t.Fatal("output differs from the sequential reference")
-	}
-	return out
+	return proof.PackInBubble(t, chunkSize, packer)
 }
 
 // TestHelperBroken runs in a child: a deadlocked bubble panics.

@@ -17,9 +17,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"packcourse/antipatterns/internal/pipeline"
 )
 
 // Environment variables that tell a re-executed test binary what to do.
@@ -259,6 +262,18 @@ func Build(t *testing.T, dir string) string {
 	return bin
 }
 
+// BuildAndRun builds the program in dir (under testdata) once per test
+// process, runs it, and returns its output; it fails t if the program
+// fails.
+func BuildAndRun(t *testing.T, dir string) string {
+	t.Helper()
+	out, err := Exec(t, Build(t, dir))
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", dir, err, out)
+	}
+	return out
+}
+
 // Exec runs a program built by Build and returns its combined output and
 // how it exited.
 func Exec(t *testing.T, bin string) (string, error) {
@@ -312,4 +327,23 @@ func Show(t *testing.T, heading string) {
 // Print prints a child's output or any other report verbatim, for Show.
 func Print(s string) {
 	fmt.Println(strings.TrimRight(s, "\n"))
+}
+
+// PackInBubble packs four chunks of input with packer inside a synctest
+// bubble, where a channel operation or WaitGroup.Wait that can never
+// finish blocks durably, so a deadlock is reported at once instead of
+// waited out. It fails t unless the container is the sequential
+// reference's, and returns it.
+func PackInBubble(t *testing.T, chunkSize int, packer func([]pipeline.Chunk) []pipeline.Frame) []byte {
+	data := pipeline.Input(4*chunkSize, 6)
+	var out []byte
+	synctest.Test(t, func(t *testing.T) {
+		for _, f := range packer(pipeline.Split(data, chunkSize)) {
+			out = append(out, f.Encode()...)
+		}
+	})
+	if !bytes.Equal(out, pipeline.Pack(data, chunkSize)) {
+		t.Fatal("output differs from the sequential reference")
+	}
+	return out
 }
