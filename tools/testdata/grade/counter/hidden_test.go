@@ -289,15 +289,29 @@ func TestResetTakesTheCountAndZeroes(t *testing.T) {
 }
 
 // TestResetLosesNoAddWhileWorkersAdd resets over and over while workers
-// add, on real threads: every add must be in what some Reset took or in
-// what is left at the end. A Reset that reads a shard and then zeroes it
-// in a second step loses the adds made between the two; it is caught with
-// a high probability on each run. A Reset that replaces the shards races
-// with the Adds reading them, which the race detector reports.
+// add to the one shard, on real threads: every add must be in what some
+// Reset took or in what is left at the end. A Reset that reads the shard
+// and then zeroes it in a second step loses the adds made between the
+// two; it is a stress test, run for a few rounds until such a loss shows,
+// so the mistake is caught with a high probability on each run. A Reset
+// that replaces the shards races with the Adds reading them, which the
+// race detector reports.
 func TestResetLosesNoAddWhileWorkersAdd(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
-	const workers, adds = 4, 50_000
-	c := newCounter(t, 2)
+	const workers, adds, rounds = 4, 50_000, 5
+	for range rounds {
+		resetWhileAdding(t, workers, adds)
+		if t.Failed() {
+			return
+		}
+	}
+}
+
+// resetWhileAdding is one round of TestResetLosesNoAddWhileWorkersAdd:
+// workers goroutines make adds adds each to a one-shard Counter while
+// another calls Reset in a loop.
+func resetWhileAdding(t *testing.T, workers, adds int) {
+	c := newCounter(t, 1)
 	done, resetterDone := make(chan struct{}), make(chan struct{})
 	var taken int64 // written by the resetter, read after resetterDone
 	go func() {
@@ -323,15 +337,16 @@ func TestResetLosesNoAddWhileWorkersAdd(t *testing.T) {
 	close(done)
 	<-resetterDone
 	left := c.Sum()
+	want := int64(workers * adds)
 	switch got := taken + left; {
 	case got == 0:
-		t.Fatalf("%d workers made %d adds and the Resets and a Sum after them counted none: Reset must return what it takes from the shards", workers, workers*adds)
-	case got < workers*adds:
-		t.Fatalf("Resets took %d while workers added and %d was left, %d in all, of %d adds: an Add that lands between Reset's read of a shard and its zeroing is lost; read and zero each shard in one atomic step (Swap)",
-			taken, left, got, workers*adds)
-	case got > workers*adds:
-		t.Fatalf("Resets took %d while workers added and %d was left, %d in all, more than the %d adds made: an Add made of a Load and a Store puts back what a Reset took between the two; an add must be one atomic read-modify-write",
-			taken, left, got, workers*adds)
+		t.Errorf("%d workers made %d adds and the Resets and a Sum after them counted none: Reset must return what it takes from the shards", workers, want)
+	case got < want:
+		t.Errorf("Resets took %d while workers added and %d was left, %d in all, of %d adds: an Add that lands between Reset's read of a shard and its zeroing is lost; read and zero each shard in one atomic step (Swap)",
+			taken, left, got, want)
+	case got > want:
+		t.Errorf("Resets took %d while workers added and %d was left, %d in all, more than the %d adds made: an Add made of a Load and a Store puts back what a Reset took between the two; an add must be one atomic read-modify-write",
+			taken, left, got, want)
 	}
 }
 
