@@ -1,9 +1,10 @@
-// Package engine is lesson 06's engine: lesson 05's streaming pipeline,
-// which can share a Governor with every other file packed at once. Each
-// chunk then takes the bytes of its buffers from the Governor's budget
-// before it is read, each encode or decode runs under one of its CPU
-// tokens and each read or write under one of its I/O tokens, so eight
-// files in flight use the cores and the memory of one well-sized run.
+// Package engine is lesson 08's engine: lesson 07's observed, governed
+// pipeline, whose reader keeps several reads in flight at their own
+// offsets when the input allows it (a regular file, a bytes.Reader), so a
+// device with a queue is kept busy; chunks still go to the writer in input
+// order, in the oracle's fixed chunks, so the output is byte for byte the
+// oracle's. Inputs that cannot be read at offsets, such as a pipe, keep
+// the sequential reader. See readat.go.
 package engine
 
 import (
@@ -45,6 +46,13 @@ type Engine struct {
 	// means no metrics, and no clock read for them.
 	Metrics *Metrics
 
+	// ReadDepth is how many reads a Pack keeps in flight at once, at
+	// their own offsets, when its input can be read so (a regular file,
+	// a bytes.Reader: see readAtSource); other inputs, such as a pipe,
+	// are read in sequence whatever it says. 1 means the sequential
+	// reader; less than 1 means DetectReadDepth's choice for the input.
+	ReadDepth int
+
 	last    atomic.Pointer[Stats]
 	running atomic.Pointer[meter] // the run started last, for Progress
 }
@@ -66,6 +74,9 @@ type Stats struct {
 	PoolWaits         int // times the reader waited for a free input buffer
 	Buffers           int // buffers the pools made; every chunk reuses one of them
 	BuffersOut        int // buffers not back in their pool when the run ended: 0 unless there is a bug
+
+	ReadDepth         int // reads the run could have in flight at once: 1 for the sequential reader
+	PeakReadsInFlight int // most ReadAt calls in flight at once; 0 for the sequential reader
 }
 
 // docs:region Progress
@@ -123,8 +134,9 @@ func (e *Engine) queue() int {
 
 // docs:region pool-sizes
 // inputSlots is how many input buffers a run may hold: one for each worker
-// to encode from, and one for the reader to fill meanwhile.
-func inputSlots(workers int) int { return workers + 1 }
+// to encode from, and one for each chunk the reader fills meanwhile (depth
+// of them when reads run at offsets, one for the sequential reader).
+func inputSlots(workers, depth int) int { return workers + depth }
 
 // outputSlots is how many output buffers a run may hold: one for every
 // future the writer's FIFO holds, and one for the chunk the writer is on.
@@ -135,10 +147,15 @@ func outputSlots(queue int) int { return queue + 1 }
 // docs:endregion pool-sizes
 
 // PackBound is the most bytes of buffers a Pack with these settings can
-// hold, whatever the size of its input: full input buffers of chunkSize
-// bytes and output buffers big enough for the largest frame.
-func PackBound(workers, queue, chunkSize int) int64 {
-	return int64(inputSlots(workers))*int64(chunkSize) + int64(outputSlots(queue))*int64(maxFrameLen(chunkSize))
+// hold with the sequential reader, whatever the size of its input: full
+// input buffers of chunkSize bytes and output buffers big enough for the
+// largest frame.
+func PackBound(workers, queue, chunkSize int) int64 { return PackBoundAt(workers, queue, 1, chunkSize) }
+
+// PackBoundAt is PackBound for a Pack that keeps depth reads in flight:
+// each read in flight fills an input buffer of its own.
+func PackBoundAt(workers, queue, depth, chunkSize int) int64 {
+	return int64(inputSlots(workers, depth))*int64(chunkSize) + int64(outputSlots(queue))*int64(maxFrameLen(chunkSize))
 }
 
 // maxFrameLen is the largest frame a chunk of chunkSize bytes can become.
@@ -177,12 +194,20 @@ func (e *Engine) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec
 		e.record(m)
 		return err
 	}
-	p := newPackRun(s, e.workers(), e.queue(), e.EncodeHook, m, gov)
+	at, depth, err := e.readSource(src)
+	if err != nil {
+		e.record(m)
+		return err
+	}
+	p := newPackRun(s, e.workers(), e.queue(), depth, e.EncodeHook, m, gov)
 	p.timing = e.Metrics.timers(e.Governor)
 	m.watch(p.levels)
 	defer func() { e.record(m, p.inputs, p.frames) }()
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if depth > 1 {
+		return p.runAt(ctx, dst, at)
 	}
 	return p.run(ctx, dst, codec.NewChunker(src, s.Header().ChunkSize))
 }

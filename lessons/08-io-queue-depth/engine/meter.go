@@ -17,6 +17,9 @@ type meter struct {
 	writerWaits atomic.Int64
 	poolWaits   atomic.Int64
 
+	readDepth     int   // set before the run starts
+	readsInFlight gauge // ReadAt calls going now, when reading at offsets
+
 	busy   atomic.Int64                  // workers encoding (decoding) a chunk now
 	places atomic.Pointer[func(*Levels)] // reads the run's FIFO and pools, for levels
 
@@ -37,6 +40,9 @@ func (m *meter) stats() Stats {
 		QueueFullWaits: int(m.queueFull.Load()),
 		WriterWaits:    int(m.writerWaits.Load()),
 		PoolWaits:      int(m.poolWaits.Load()),
+
+		ReadDepth:         max(m.readDepth, 1),
+		PeakReadsInFlight: int(m.readsInFlight.peak.Load()),
 	}
 }
 

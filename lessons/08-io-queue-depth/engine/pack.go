@@ -45,7 +45,7 @@ type packJob struct {
 	readAt time.Time // when the reader had the chunk, for the queue-wait histogram
 }
 
-func newPackRun(s *codec.Session, workers, queue int, hook func(int) error, m *meter, gov governed) *packRun {
+func newPackRun(s *codec.Session, workers, queue, depth int, hook func(int) error, m *meter, gov governed) *packRun {
 	p := &packRun{
 		session:   s,
 		chunkSize: s.Header().ChunkSize,
@@ -54,11 +54,12 @@ func newPackRun(s *codec.Session, workers, queue int, hook func(int) error, m *m
 		meter:     m,
 		gov:       gov,
 		cost:      ChunkCost(s.Header().ChunkSize),
-		inputs:    newPool(inputSlots(workers)),
+		inputs:    newPool(inputSlots(workers, depth)),
 		frames:    newPool(outputSlots(queue)),
 		queue:     make(chan future[codec.Frame], queue), // the bound on chunks in flight, as in lesson 03
 		jobs:      make(chan packJob),
 	}
+	m.readDepth = depth
 	if gov.g != nil {
 		p.inputs.governed(gov.g, p.chunkSize)
 		p.frames.governed(gov.g, maxFrameLen(p.chunkSize))
@@ -70,12 +71,17 @@ func newPackRun(s *codec.Session, workers, queue int, hook func(int) error, m *m
 // them, then takes back the buffers of chunks that were still in flight
 // if the run stopped early. The goroutines end as in lesson 03.
 func (p *packRun) run(ctx context.Context, dst io.Writer, chunks *codec.Chunker) error {
+	return p.runWith(ctx, dst, func(ctx context.Context) error { return p.read(ctx, chunks) })
+}
+
+// runWith is run with the reading stage given: read, or readAhead.
+func (p *packRun) runWith(ctx context.Context, dst io.Writer, reader func(context.Context) error) error {
 	g, ctx := newGroup(ctx)
 	p.meter.spawn(ctx, g, "writer", func() error { return p.write(ctx, dst) })
 	for range p.workers {
 		p.meter.spawn(ctx, g, "worker", func() error { return p.encode(ctx) })
 	}
-	p.meter.spawn(ctx, g, "reader", func() error { return p.read(ctx, chunks) })
+	p.meter.spawn(ctx, g, "reader", func() error { return reader(ctx) })
 	err := g.Wait()
 	p.recycle()
 	return err

@@ -64,7 +64,7 @@ func newUnpackRun(s *codec.Session, frames *format.Reader, workers, queue int, m
 		meter:   m,
 		gov:     gov,
 		cost:    ChunkCost(s.Header().ChunkSize),
-		bodies:  newPool(inputSlots(workers)),
+		bodies:  newPool(inputSlots(workers, 1)),
 		chunks:  newPool(outputSlots(queue)),
 		queue:   make(chan future[chunk], queue), // the bound on frames in flight, as in packRun
 		jobs:    make(chan unpackJob),
