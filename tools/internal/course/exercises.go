@@ -25,9 +25,9 @@ var Exercises = []Exercise{
 	{"ordered", "03", "parallel map that keeps input order, with a FIFO of futures"},
 	{"leak", "03", "find and fix the goroutine leak in a small pipeline"},
 	{"bufpool", "04", "a bounded buffer pool with ownership checks"},
-	{"recorder", "07", "a latency recorder safe under concurrency, whose quantiles are right"},
 	{"counter", "05", "a sharded counter, race-free and not falsely shared"},
 	{"budget", "06", "a weighted budget that never deadlocks and refuses impossible requests"},
+	{"recorder", "07", "a latency recorder safe under concurrency, whose quantiles are right"},
 	{"fetcher", "08", "a bounded concurrent ReadAt fetcher that keeps order"},
 }
 
