@@ -26,7 +26,7 @@ require (
 
 require (
 	golang.org/x/crypto v0.59.0 // indirect
-	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/sys v0.50.0
 	packcourse/core v0.0.0
 )
 
