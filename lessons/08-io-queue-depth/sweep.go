@@ -64,7 +64,9 @@ func runSweep(path, sizeFlag, chunkFlag string) error {
 		fmt.Println("those rows measure memory, not the device. (The OS drops only clean pages, and an overlay,")
 		fmt.Println("tmpfs or network file system may ignore the request; try a file on a local disk.)")
 	case cachedKnown():
-		fmt.Println("The file was not in the page cache before any pass: the rows measure the device.")
+		fmt.Println("The file was not in this kernel's page cache before any pass. On a virtual machine the")
+		fmt.Println("virtual disk may still be served from its host's cache, which no guest can see: a pass")
+		fmt.Println("far faster than the first one, over the same file, is the likely sign.")
 	default:
 		fmt.Println("This OS was not asked what it caches: a file read recently may have been served from memory.")
 	}
