@@ -16,6 +16,7 @@ require (
 	golang.org/x/crypto v0.59.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	packcourse/core v0.0.0
+	packcourse/lessons/05-counters-atomics v0.0.0
 )
 
 replace packcourse/lessons/00-the-job => ../00-the-job
@@ -29,3 +30,5 @@ replace packcourse/lessons/02-bounded-fanout => ../02-bounded-fanout
 replace packcourse/lessons/01-batch-convoy => ../01-batch-convoy
 
 replace packcourse/core => ../../core
+
+replace packcourse/lessons/05-counters-atomics => ../05-counters-atomics
