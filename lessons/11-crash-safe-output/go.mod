@@ -50,3 +50,7 @@ replace packcourse/lessons/05-counters-atomics => ../05-counters-atomics
 replace packcourse/lessons/06-global-governance => ../06-global-governance
 
 replace packcourse/lessons/07-observability => ../07-observability
+
+require packcourse/lessons/08-io-queue-depth v0.0.0
+
+replace packcourse/lessons/08-io-queue-depth => ../08-io-queue-depth

@@ -1,10 +1,9 @@
-// Package engine is lesson 08's engine: lesson 07's observed, governed
-// pipeline, whose reader keeps several reads in flight at their own
-// offsets when the input allows it (a regular file, a bytes.Reader), so a
-// device with a queue is kept busy; chunks still go to the writer in input
-// order, in the oracle's fixed chunks, so the output is byte for byte the
-// oracle's. Inputs that cannot be read at offsets, such as a pipe, keep
-// the sequential reader. See readat.go.
+// Package engine is lesson 11's engine: lesson 10's pipeline, unchanged,
+// with a file-level API (PackFile, PackPaths) whose outputs appear whole or
+// not at all: each container is written to a temporary file in its
+// destination's directory, synced, closed and renamed into place, and the
+// directory is synced last, all through an injectable file system (FS).
+// See output.go and fs.go.
 package engine
 
 import (
