@@ -1,141 +1,171 @@
-// Command 08-io-queue-depth shows what keeping several reads in flight
-// buys. By default it packs a generated input from a simulated device
-// whose every read takes -latency, with lesson 07's sequential reader and
-// then at depths 4 and 16, and prints for each run the throughput, the
-// simulated device's ceiling at that depth and the most reads it had in
-// flight at once (counted by the device). Every run writes the same bytes.
-//
-// With -sweep PATH it measures the learner's own disk instead: see
-// sweep.go.
+// Command 10-adaptive-chunks shows the chunk sizes lesson 10's controller
+// picks for a fast and a slow codec setting. For each it measures how long
+// one of lesson 09's fixed chunks takes to encode, packs a generated input
+// with the adaptive engine, and prints the sizes it chose, in order (runs
+// of one size shown once with a count), the size it settled on and how
+// long a chunk of that size takes, and checks the output is the oracle's
+// for that schedule. Times are this machine's: they differ on another.
 package main
 
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
-	"sync/atomic"
+	"strings"
 	"time"
 
 	"packcourse/core/codec"
 	"packcourse/core/units"
 	"packcourse/core/workload"
-	lesson07 "packcourse/lessons/07-observability/engine"
+	"packcourse/lessons/00-the-job/oracle"
 	"packcourse/lessons/10-adaptive-chunks/engine"
 )
 
 func main() {
-	size := flag.String("size", "16MiB", "bytes of mixed data to pack in each run (the demo), or to write if -sweep is a directory")
-	chunk := flag.String("chunk", "64KiB", "chunk size")
-	latency := flag.Duration("latency", time.Millisecond, "how long each read of the simulated device takes")
+	size := flag.String("size", "16MiB", "bytes of data to pack for each setting")
+	kindFlag := flag.String("kind", "text", "the workload to pack: "+strings.Join(kindNames(), ", "))
+	capFlag := flag.String("cap", "4MiB", "the header's chunk size: no chunk is larger")
+	fixed := flag.String("fixed", "1MiB", "lesson 09's fixed chunk size, for the contrast")
+	target := flag.Duration("target", engine.DefaultTarget, "encode time per chunk to aim for")
 	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "worker goroutines")
-	sweep := flag.String("sweep", "", "measure read throughput against depth on this file, or on a new file in this directory")
 	flag.Parse()
-	var err error
-	if *sweep != "" {
-		err = runSweep(*sweep, *size, *chunk)
-	} else {
-		err = runDemo(*size, *chunk, *latency, *workers)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "08-io-queue-depth:", err)
+	if err := run(*size, *kindFlag, *capFlag, *fixed, *target, *workers); err != nil {
+		fmt.Fprintln(os.Stderr, "10-adaptive-chunks:", err)
 		os.Exit(1)
 	}
 }
 
-// A packer is lesson 07's engine or this lesson's.
-type packer interface {
-	Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) error
+func kindNames() []string {
+	var names []string
+	for _, k := range workload.Kinds() {
+		names = append(names, string(k))
+	}
+	return names
 }
 
-func runDemo(sizeFlag, chunkFlag string, latency time.Duration, workers int) error {
+// settings are the two the demo contrasts: one of the fastest the course
+// offers, and one of the slowest that still packs 16 MiB in a second.
+var settings = []struct {
+	name string
+	o    codec.Options
+}{
+	{"zstd level 1 (fast)", codec.Options{Codec: codec.Zstd, Level: 1}},
+	{"DEFLATE level 9 (slow)", codec.Options{Level: 9}},
+}
+
+func run(sizeFlag, kindFlag, capFlag, fixedFlag string, target time.Duration, workers int) error {
 	size, err := units.ParseSize(sizeFlag)
 	if err != nil {
 		return err
 	}
-	chunk, err := units.ParseSize(chunkFlag)
+	kind, err := workload.ParseKind(kindFlag)
 	if err != nil {
 		return err
 	}
-	data := workload.Bytes(workload.Mixed, int(size), 1)
-	o := codec.Options{ChunkSize: int(chunk), Level: 1}
-	fmt.Printf("packing %s in %s chunks from a simulated device: %v per read, %d workers, DEFLATE level 1\n\n",
-		units.FormatSize(size), units.FormatSize(chunk), latency, workers)
-	fmt.Printf("%-22s %8s %7s %11s %16s %16s\n", "reader", "MiB/s", "reads", "mean read", "reads in flight", "device ceiling")
-	var first []byte
-	for _, run := range []struct {
-		name  string
-		depth int
-		e     packer
-	}{
-		{"lesson 07, sequential", 1, &lesson07.Engine{Workers: workers}},
-		{"lesson 08, depth 4", 4, &engine.Engine{Workers: workers, Queue: 4, ReadDepth: 4}},
-		{"lesson 08, depth 16", 16, &engine.Engine{Workers: workers, Queue: 16, ReadDepth: 16}},
-	} {
-		dev := &device{data: data, latency: latency}
-		sum := sha256.New()
-		start := time.Now()
-		if err := run.e.Pack(context.Background(), sum, io.NewSectionReader(dev, 0, size), o); err != nil {
+	capSize, err := units.ParseSize(capFlag)
+	if err != nil {
+		return err
+	}
+	fixed, err := units.ParseSize(fixedFlag)
+	if err != nil {
+		return err
+	}
+	if target <= 0 || workers < 1 {
+		return fmt.Errorf("-target %v and -workers %d must be positive", target, workers)
+	}
+	data := workload.Bytes(kind, int(size), 1)
+	lo, hi := engine.NewController(target, 0, int(capSize)).Bounds()
+	fmt.Printf("packing %s of %s with %d workers; lesson 10 aims at %v a chunk, with chunks of %s..%s\n",
+		units.FormatSize(size), kind, workers, target, units.FormatSize(int64(lo)), units.FormatSize(int64(hi)))
+	for _, s := range settings {
+		o := s.o
+		o.ChunkSize = int(capSize)
+		if err := show(s.name, data, o, int(fixed), target, workers); err != nil {
 			return err
 		}
-		took := time.Since(start)
-		perRead := float64(size) / float64(dev.reads.Load())
-		ceiling := float64(run.depth) * perRead / dev.meanRead().Seconds() / (1 << 20)
-		fmt.Printf("%-22s %8.1f %7d %11v %16d %16.1f\n", run.name, float64(size)/took.Seconds()/(1<<20), dev.reads.Load(), dev.meanRead().Round(time.Microsecond), dev.peak.Load(), ceiling)
-		if first == nil {
-			first = sum.Sum(nil)
-		} else if !bytes.Equal(first, sum.Sum(nil)) {
-			return errors.New("the runs wrote different bytes")
-		}
 	}
-	fmt.Println("\nevery run wrote the same bytes (the same SHA-256).")
-	fmt.Println("MiB/s is wall-clock time on this machine and varies with CPU and load. The device ceiling")
-	fmt.Println("is depth x (bytes per read) / mean read, the mean read being what the sleeps really took (a busy machine")
-	fmt.Println("oversleeps). Where MiB/s falls short of the ceiling, the encoders are the bound, not the reads.")
 	return nil
 }
 
-// A device is data behind a ReadAt that sleeps latency per call, as a
-// disk with that service time and a deep queue would. It counts the reads
-// in flight.
-type device struct {
-	data     []byte
-	latency  time.Duration
-	inFlight atomic.Int64
-	peak     atomic.Int64
-	reads    atomic.Int64
-	busy     atomic.Int64 // nanoseconds spent in ReadAt, over all reads
-}
-
-// meanRead is how long a read really took on average: time.Sleep may
-// sleep longer than asked on a busy machine.
-func (d *device) meanRead() time.Duration {
-	if n := d.reads.Load(); n > 0 {
-		return time.Duration(d.busy.Load() / n)
+// show packs data adaptively with o and prints what the controller chose,
+// next to what lesson 09's fixed chunk costs at the same setting.
+func show(name string, data []byte, o codec.Options, fixed int, target time.Duration, workers int) error {
+	fmt.Printf("\n%s\n", name)
+	took, err := encodeTime(o, data[:min(fixed, len(data))])
+	if err != nil {
+		return err
 	}
-	return 0
-}
+	fmt.Printf("  lesson 09, fixed %s chunks: %v to encode one on one core, %.2fx the target\n",
+		units.FormatSize(int64(fixed)), took.Round(10*time.Microsecond), float64(took)/float64(target))
 
-func (d *device) ReadAt(p []byte, off int64) (int, error) {
-	now := d.inFlight.Add(1)
-	defer d.inFlight.Add(-1)
-	for peak := d.peak.Load(); now > peak && !d.peak.CompareAndSwap(peak, now); peak = d.peak.Load() {
-	}
+	e := &engine.Engine{Workers: workers, Adaptive: &engine.Adaptive{Target: target}}
+	var out bytes.Buffer
 	start := time.Now()
-	time.Sleep(d.latency)
-	d.busy.Add(int64(time.Since(start)))
-	d.reads.Add(1)
-	if off >= int64(len(d.data)) {
-		return 0, io.EOF
+	if err := e.Pack(context.Background(), &out, bytes.NewReader(data), o); err != nil {
+		return err
 	}
-	n := copy(p, d.data[off:])
-	if n < len(p) {
-		return n, io.EOF
+	elapsed := time.Since(start)
+	sizes := e.Stats().Schedule
+	fmt.Printf("  lesson 10 chose %d chunks: %s\n", len(sizes), runs(sizes))
+	settled := sizes[max(len(sizes)-2, 0)] // the last chunk is the input's tail
+	took, err = encodeTime(o, data[:settled])
+	if err != nil {
+		return err
 	}
-	return n, nil
+	fmt.Printf("  settled on %s chunks: %v to encode one on one core, %.2fx the target; %.0f MB/s\n",
+		units.FormatSize(int64(settled)), took.Round(10*time.Microsecond), float64(took)/float64(target),
+		float64(len(data))/1e6/elapsed.Seconds())
+	var want bytes.Buffer
+	if err := oracle.PackSchedule(context.Background(), &want, bytes.NewReader(data), o, sizes); err != nil {
+		return err
+	}
+	fmt.Printf("  output identical to oracle.PackSchedule for those sizes: %v\n", bytes.Equal(out.Bytes(), want.Bytes()))
+	return nil
+}
+
+// encodeTime is the least of three times one Encoder took to encode raw,
+// after a first encode to warm it up.
+func encodeTime(o codec.Options, raw []byte) (time.Duration, error) {
+	s, err := codec.NewPackSession(o)
+	if err != nil {
+		return 0, err
+	}
+	enc := s.NewEncoder()
+	defer enc.Release()
+	var out []byte
+	best := time.Duration(1<<63 - 1)
+	for i := range 4 {
+		start := time.Now()
+		f, err := enc.Encode(out, 0, true, raw)
+		if err != nil {
+			return 0, err
+		}
+		out = f.Bytes
+		if took := time.Since(start); i > 0 {
+			best = min(best, took)
+		}
+	}
+	return best, nil
+}
+
+// runs writes sizes in order, a run of equal sizes once with its count:
+// "32 KiB ×3, 64 KiB, 128 KiB ×40".
+func runs(sizes []int) string {
+	var parts []string
+	for i := 0; i < len(sizes); {
+		j := i
+		for j < len(sizes) && sizes[j] == sizes[i] {
+			j++
+		}
+		part := units.FormatSize(int64(sizes[i]))
+		if j-i > 1 {
+			part += fmt.Sprintf(" ×%d", j-i)
+		}
+		parts = append(parts, part)
+		i = j
+	}
+	return strings.Join(parts, ", ")
 }

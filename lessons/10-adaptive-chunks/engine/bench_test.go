@@ -12,6 +12,7 @@ import (
 	"packcourse/core/codec"
 	"packcourse/lessons/00-the-job/pipetest"
 	lesson07 "packcourse/lessons/07-observability/engine"
+	prev "packcourse/lessons/08-io-queue-depth/engine" // lesson 09's engine: fixed chunks
 	"packcourse/lessons/10-adaptive-chunks/engine"
 )
 
@@ -25,25 +26,30 @@ func benchLimits() engine.Limits {
 	return engine.Limits{CPU: runtime.GOMAXPROCS(0), IO: 4, Bytes: 16 << 20}
 }
 
-// BenchmarkPack puts lesson 07 and lesson 08 side by side on the shared
+// BenchmarkPack puts lesson 09 and lesson 10 side by side on the shared
 // 64 MiB workload file, one file, each with its default worker count,
-// metrics on and a Governor of benchLimits (4 I/O tokens). Lesson 08
-// reads at the depth DetectReadDepth chooses for the file's device: on a
-// disk it takes for rotating, that is 1, the sequential reader, and the
-// two should not differ. The file is most likely in the page cache after
-// the first run, so this compares the engines, not the disk: the lesson's
-// sweep command measures the disk.
+// metrics on and a Governor of benchLimits (4 I/O tokens), with the same
+// options: 1 MiB chunks for lesson 09, 1 MiB as the cap for lesson 10,
+// whose controller picks each chunk's size under it (chunk-KiB: their
+// mean). BenchmarkAdaptive compares them on every workload and setting.
 func BenchmarkPack(b *testing.B) {
-	b.Run("lesson=07", func(b *testing.B) {
-		e := &lesson07.Engine{Governor: benchGovernor07(b), Metrics: lesson07.NewMetrics()}
+	b.Run("lesson=09", func(b *testing.B) {
+		l := benchLimits()
+		g, err := prev.NewGovernor(prev.Limits{CPU: l.CPU, IO: l.IO, Bytes: l.Bytes})
+		if err != nil {
+			b.Fatal(err)
+		}
+		e := &prev.Engine{Governor: g, Metrics: prev.NewMetrics()}
 		pipetest.BenchPack(b, e, benchOptions)
 		reportBuffered(b, e.Governor.Stats().PeakBytes)
 	})
-	b.Run("lesson=08", func(b *testing.B) {
-		e := &engine.Engine{Governor: benchGovernor(b), Metrics: engine.NewMetrics()}
+	b.Run("lesson=10", func(b *testing.B) {
+		e := &engine.Engine{Governor: benchGovernor(b), Metrics: engine.NewMetrics(), Adaptive: &engine.Adaptive{}}
 		pipetest.BenchPack(b, e, benchOptions)
 		reportBuffered(b, e.Governor.Stats().PeakBytes)
-		b.ReportMetric(float64(e.Stats().ReadDepth), "depth")
+		if n := len(e.Stats().Schedule); n > 0 {
+			b.ReportMetric(float64(pipetest.BenchSize)/float64(n)/1024, "chunk-KiB")
+		}
 	})
 }
 

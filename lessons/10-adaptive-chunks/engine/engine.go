@@ -53,6 +53,12 @@ type Engine struct {
 	// reader; less than 1 means DetectReadDepth's choice for the input.
 	ReadDepth int
 
+	// Adaptive, if set, has Pack pick each chunk's size as it goes,
+	// toward a target encode time per chunk, with the header's chunk size
+	// as the cap (see Adaptive). Nil means every chunk is the header's
+	// chunk size, as in lesson 09.
+	Adaptive *Adaptive
+
 	last    atomic.Pointer[Stats]
 	running atomic.Pointer[meter] // the run started last, for Progress
 }
@@ -77,6 +83,11 @@ type Stats struct {
 
 	ReadDepth         int // reads the run could have in flight at once: 1 for the sequential reader
 	PeakReadsInFlight int // most ReadAt calls in flight at once; 0 for the sequential reader
+
+	// Schedule is the raw length of every chunk written, in order, when
+	// the run was Adaptive (nil otherwise): the sizes it picked, which
+	// oracle.PackSchedule replays to the same bytes.
+	Schedule []int
 }
 
 // docs:region Progress
@@ -200,6 +211,7 @@ func (e *Engine) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec
 		return err
 	}
 	p := newPackRun(s, e.workers(), e.queue(), depth, e.EncodeHook, m, gov)
+	p.sizes = newSizer(e.Adaptive, s.Header().ChunkSize)
 	p.timing = e.Metrics.timers(e.Governor)
 	m.watch(p.levels)
 	defer func() { e.record(m, p.inputs, p.frames) }()

@@ -1,0 +1,109 @@
+package engine
+
+import (
+	"sync"
+	"time"
+
+	"packcourse/core/codec"
+)
+
+// docs:region Adaptive
+// Adaptive asks Pack to pick each chunk's size as it goes, with a
+// Controller, so that encoding a chunk takes about Target: small chunks
+// for a slow codec or level, large ones for a fast one. The header's
+// chunk size (Options.ChunkSize) is the cap: no chunk is larger, so every
+// buffer and every reader's allocation stays what it was.
+type Adaptive struct {
+	Target   time.Duration // encode time per chunk to aim for; 0 means DefaultTarget
+	MinChunk int           // smallest chunk; 0 means DefaultMinChunk (at most the cap)
+
+	// Cost, if set, stands in for the clock: the worker reports Cost(off,
+	// n) as the time it took to encode the n bytes at offset off, instead
+	// of measuring. Tests and the demo use it to simulate a codec of a
+	// known speed; nil measures.
+	Cost func(off int64, n int) time.Duration
+}
+
+// docs:endregion Adaptive
+
+// docs:region sizer
+// A sizer is how one Pack sizes its chunks, shared by its reader and its
+// workers. Without a Controller it gives every chunk the header's chunk
+// size, as lesson 09 does. With one, the reader asks it for each chunk's
+// size before reading the chunk, and each worker tells it how long its
+// encode took, under a mutex: the Controller is a few fields, touched
+// once per chunk by each side, so the lock is held for nanoseconds.
+//
+// The feedback lags. When the reader picks a size, the chunks still in
+// flight (up to Queue+2 of them, more when reading ahead) were sized from
+// older samples, and the chunk it sizes now is measured only after them.
+// That delays a change of size by some chunks; it cannot break a bound,
+// because every size is at most the cap that buffers, budgets and the
+// header were sized for.
+type sizer struct {
+	fixed int // the header's chunk size
+	cost  func(off int64, n int) time.Duration
+
+	mu   sync.Mutex
+	ctrl *Controller // nil: fixed chunks
+}
+
+func newSizer(a *Adaptive, chunkSize int) *sizer {
+	s := &sizer{fixed: chunkSize}
+	if a != nil {
+		s.ctrl = NewController(a.Target, a.MinChunk, chunkSize)
+		s.cost = a.Cost
+	}
+	return s
+}
+
+// next is the size of the next chunk, decided before it is read.
+func (s *sizer) next() int {
+	if s.ctrl == nil {
+		return s.fixed
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ctrl.Next()
+}
+
+// encodeTimed is encodeChunk, measured: the time the encode took (or, with
+// a Cost, the time it stands for) goes to the Controller. The worker holds
+// a CPU token while it encodes, so with no more workers than cores the
+// wall time it measures is close to the CPU time; on a machine busy with
+// other work it is more, and the chunks come out smaller than they need
+// be: the safe side.
+func (p *packRun) encodeTimed(enc *codec.Encoder, out []byte, job packJob) (codec.Frame, error) {
+	if p.sizes.ctrl == nil {
+		return p.encodeChunk(enc, out, job.chunk)
+	}
+	start := time.Now()
+	f, err := p.encodeChunk(enc, out, job.chunk)
+	took := time.Since(start)
+	if err == nil {
+		p.sizes.observe(job.off, len(job.chunk.Data), took)
+	}
+	return f, err
+}
+
+// observe gives the Controller one chunk's time: took as measured, or the
+// Cost standing in for it.
+func (s *sizer) observe(off int64, n int, took time.Duration) {
+	if s.cost != nil {
+		took = s.cost(off, n)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ctrl.Observe(n, took)
+}
+
+// docs:endregion sizer
+
+// wrote records, for Stats.Schedule, that the writer wrote a chunk of n
+// bytes. Only the writer calls it, in frame order, so it needs no lock;
+// the schedule is read once the run is over.
+func (m *meter) wrote(s *sizer, n int) {
+	if s.ctrl != nil {
+		m.schedule = append(m.schedule, n)
+	}
+}
