@@ -31,6 +31,7 @@ require (
 	packcourse/lessons/05-counters-atomics v0.0.0
 	packcourse/lessons/06-global-governance v0.0.0
 	packcourse/lessons/07-observability v0.0.0
+	packcourse/lessons/08-io-queue-depth v0.0.0
 )
 
 replace packcourse/lessons/00-the-job => ../00-the-job
@@ -50,3 +51,5 @@ replace packcourse/lessons/05-counters-atomics => ../05-counters-atomics
 replace packcourse/lessons/06-global-governance => ../06-global-governance
 
 replace packcourse/lessons/07-observability => ../07-observability
+
+replace packcourse/lessons/08-io-queue-depth => ../08-io-queue-depth

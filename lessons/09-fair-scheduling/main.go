@@ -1,141 +1,180 @@
-// Command 09-fair-scheduling shows what keeping several reads in flight
-// buys. By default it packs a generated input from a simulated device
-// whose every read takes -latency, with lesson 07's sequential reader and
-// then at depths 4 and 16, and prints for each run the throughput, the
-// simulated device's ceiling at that depth and the most reads it had in
-// flight at once (counted by the device). Every run writes the same bytes.
-//
-// With -sweep PATH it measures the learner's own disk instead: see
-// sweep.go.
+// Command 09-fair-scheduling shows what the small lane and the fast path
+// buy. First it packs one huge file to a slow destination (every write
+// takes -write) and, a moment later, -small small files, with lesson 08's
+// engine and then this lesson's, on one Governor each with the same
+// budget, and prints when the last small file was done. Then it packs
+// -tiny tiny files one after another with each engine and prints what one
+// file costs and how many goroutines each engine started for it.
 package main
 
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"runtime"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"packcourse/core/codec"
-	"packcourse/core/units"
 	"packcourse/core/workload"
-	lesson07 "packcourse/lessons/07-observability/engine"
+	lesson08 "packcourse/lessons/08-io-queue-depth/engine"
 	"packcourse/lessons/09-fair-scheduling/engine"
 )
 
+// chunkSize is the demo's chunk size; chunkTime what each encode costs,
+// slept by EncodeHook on top of the real encode, so the demo's figures
+// are the scheduling's, not this machine's CPU.
+const (
+	chunkSize = 64 << 10
+	chunkTime = time.Millisecond
+)
+
 func main() {
-	size := flag.String("size", "16MiB", "bytes of mixed data to pack in each run (the demo), or to write if -sweep is a directory")
-	chunk := flag.String("chunk", "64KiB", "chunk size")
-	latency := flag.Duration("latency", time.Millisecond, "how long each read of the simulated device takes")
-	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "worker goroutines")
-	sweep := flag.String("sweep", "", "measure read throughput against depth on this file, or on a new file in this directory")
+	hugeChunks := flag.Int("huge", 32, "chunks of the huge file")
+	small := flag.Int("small", 16, "small files (1 byte to one chunk) packed alongside it")
+	write := flag.Duration("write", 25*time.Millisecond, "how long each write of the huge file's output takes")
+	tiny := flag.Int("tiny", 500, "tiny files (1 KiB) packed one after another")
 	flag.Parse()
-	var err error
-	if *sweep != "" {
-		err = runSweep(*sweep, *size, *chunk)
-	} else {
-		err = runDemo(*size, *chunk, *latency, *workers)
-	}
-	if err != nil {
+	if err := run(*hugeChunks, *small, *write, *tiny); err != nil {
 		fmt.Fprintln(os.Stderr, "09-fair-scheduling:", err)
 		os.Exit(1)
 	}
 }
 
-// A packer is lesson 07's engine or this lesson's.
+// A packer is lesson 08's engine or this lesson's.
 type packer interface {
 	Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec.Options) error
 }
 
-func runDemo(sizeFlag, chunkFlag string, latency time.Duration, workers int) error {
-	size, err := units.ParseSize(sizeFlag)
+func run(hugeChunks, small int, write time.Duration, tiny int) error {
+	o := codec.Options{ChunkSize: chunkSize, Level: 1}
+	// The budget: 4 chunks' buffers, fewer than the huge file holds
+	// while it waits for its writes (5), so it takes them all. Lesson 09
+	// sets 2 of the 4 apart as the small lane.
+	cost := engine.ChunkCost(chunkSize)
+	old, err := lesson08.NewGovernor(lesson08.Limits{CPU: 2, IO: 4, Bytes: 4 * cost})
 	if err != nil {
 		return err
 	}
-	chunk, err := units.ParseSize(chunkFlag)
+	lane, err := engine.NewGovernor(engine.Limits{CPU: 2, IO: 4, Bytes: 4 * cost, SmallBytes: 2 * cost})
 	if err != nil {
 		return err
 	}
-	data := workload.Bytes(workload.Mixed, int(size), 1)
-	o := codec.Options{ChunkSize: int(chunk), Level: 1}
-	fmt.Printf("packing %s in %s chunks from a simulated device: %v per read, %d workers, DEFLATE level 1\n\n",
-		units.FormatSize(size), units.FormatSize(chunk), latency, workers)
-	fmt.Printf("%-22s %8s %7s %11s %16s %16s\n", "reader", "MiB/s", "reads", "mean read", "reads in flight", "device ceiling")
-	var first []byte
-	for _, run := range []struct {
-		name  string
-		depth int
-		e     packer
+	sleep := func(int) error { time.Sleep(chunkTime); return nil }
+
+	fmt.Printf("one huge file (%d chunks of 64 KiB) to a destination whose every write takes %v, and %d small files\n", hugeChunks, write, small)
+	fmt.Printf("started %v later; each encode costs %v more; 2 CPU tokens, 4 I/O tokens, 4 chunks' bytes\n\n", 2*chunkTime, chunkTime)
+	fmt.Printf("%-34s %16s %16s\n", "engine", "last small file", "huge file")
+	var sums [][]byte
+	for _, r := range []struct {
+		name string
+		e    packer
 	}{
-		{"lesson 07, sequential", 1, &lesson07.Engine{Workers: workers}},
-		{"lesson 08, depth 4", 4, &engine.Engine{Workers: workers, Queue: 4, ReadDepth: 4}},
-		{"lesson 08, depth 16", 16, &engine.Engine{Workers: workers, Queue: 16, ReadDepth: 16}},
+		{"lesson 08 (one FIFO for bytes)", &lesson08.Engine{Workers: 2, Queue: 4, Governor: old, EncodeHook: sleep}},
+		{"lesson 09 (small lane, fast path)", &engine.Engine{Workers: 2, Queue: 4, Governor: lane, EncodeHook: sleep}},
 	} {
-		dev := &device{data: data, latency: latency}
-		sum := sha256.New()
-		start := time.Now()
-		if err := run.e.Pack(context.Background(), sum, io.NewSectionReader(dev, 0, size), o); err != nil {
+		lastSmall, huge, sum, err := mixed(r.e, hugeChunks, small, write, o)
+		if err != nil {
 			return err
 		}
-		took := time.Since(start)
-		perRead := float64(size) / float64(dev.reads.Load())
-		ceiling := float64(run.depth) * perRead / dev.meanRead().Seconds() / (1 << 20)
-		fmt.Printf("%-22s %8.1f %7d %11v %16d %16.1f\n", run.name, float64(size)/took.Seconds()/(1<<20), dev.reads.Load(), dev.meanRead().Round(time.Microsecond), dev.peak.Load(), ceiling)
-		if first == nil {
-			first = sum.Sum(nil)
-		} else if !bytes.Equal(first, sum.Sum(nil)) {
-			return errors.New("the runs wrote different bytes")
-		}
+		fmt.Printf("%-34s %16v %16v\n", r.name, lastSmall.Round(time.Millisecond), huge.Round(time.Millisecond))
+		sums = append(sums, sum)
 	}
-	fmt.Println("\nevery run wrote the same bytes (the same SHA-256).")
-	fmt.Println("MiB/s is wall-clock time on this machine and varies with CPU and load. The device ceiling")
-	fmt.Println("is depth x (bytes per read) / mean read, the mean read being what the sleeps really took (a busy machine")
-	fmt.Println("oversleeps). Where MiB/s falls short of the ceiling, the encoders are the bound, not the reads.")
+	if !bytes.Equal(sums[0], sums[1]) {
+		return errors.New("the two engines wrote different bytes")
+	}
+	fmt.Println("\nboth wrote the same bytes. Times are from when the small files started, on this machine's clock.")
+
+	fmt.Printf("\n%d files of 1 KiB packed one after another (1 MiB chunks, DEFLATE level 6), ungoverned:\n\n", tiny)
+	fmt.Printf("%-34s %14s %22s\n", "engine", "per file", "goroutines started")
+	for _, r := range []struct {
+		name string
+		e    packer
+	}{
+		{"lesson 08 (the pipeline)", new(lesson08.Engine)},
+		{"lesson 09 (the fast path)", new(engine.Engine)},
+	} {
+		perFile, started, err := tinyFiles(r.e, tiny)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%-34s %14v %22d\n", r.name, perFile.Round(100*time.Nanosecond), started)
+	}
+	fmt.Println("\nper file is this machine's wall time and varies; goroutines started is the engine's own count.")
 	return nil
 }
 
-// A device is data behind a ReadAt that sleeps latency per call, as a
-// disk with that service time and a deep queue would. It counts the reads
-// in flight.
-type device struct {
-	data     []byte
-	latency  time.Duration
-	inFlight atomic.Int64
-	peak     atomic.Int64
-	reads    atomic.Int64
-	busy     atomic.Int64 // nanoseconds spent in ReadAt, over all reads
+// slowWriter is a destination whose every write takes delay.
+type slowWriter struct {
+	w     io.Writer
+	delay time.Duration
 }
 
-// meanRead is how long a read really took on average: time.Sleep may
-// sleep longer than asked on a busy machine.
-func (d *device) meanRead() time.Duration {
-	if n := d.reads.Load(); n > 0 {
-		return time.Duration(d.busy.Load() / n)
+func (s slowWriter) Write(p []byte) (int, error) {
+	time.Sleep(s.delay)
+	return s.w.Write(p)
+}
+
+// mixed packs the huge file and, 2 chunk-times later, the small files,
+// each in a Pack of its own, and returns when the last small file and the
+// huge file were done (from the small files' start), and a digest of
+// every output.
+func mixed(e packer, hugeChunks, small int, write time.Duration, o codec.Options) (lastSmall, huge time.Duration, sum []byte, err error) {
+	outs := make([]bytes.Buffer, small+1)
+	errs := make([]error, small+1)
+	var wg sync.WaitGroup
+	var hugeDone time.Time
+	wg.Go(func() {
+		errs[0] = e.Pack(context.Background(), slowWriter{&outs[0], write}, bytes.NewReader(workload.Bytes(workload.Mixed, hugeChunks*chunkSize, 1)), o)
+		hugeDone = time.Now()
+	})
+	time.Sleep(2 * chunkTime)
+	start := time.Now()
+	var mu sync.Mutex
+	for i := 1; i <= small; i++ {
+		data := workload.Bytes(workload.Mixed, 1+(i-1)*(chunkSize-1)/max(small-1, 1), uint64(i))
+		wg.Go(func() {
+			errs[i] = e.Pack(context.Background(), &outs[i], bytes.NewReader(data), o)
+			mu.Lock()
+			defer mu.Unlock()
+			lastSmall = max(lastSmall, time.Since(start))
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return 0, 0, nil, err
+	}
+	var all bytes.Buffer
+	for _, out := range outs {
+		all.Write(out.Bytes())
+	}
+	return lastSmall, hugeDone.Sub(start), all.Bytes(), nil
+}
+
+// tinyFiles packs n files of 1 KiB one after another, and returns the time
+// per file and the goroutines the engine started for them all.
+func tinyFiles(e packer, n int) (perFile time.Duration, started int, err error) {
+	data := workload.Bytes(workload.Mixed, 1<<10, 1)
+	start := time.Now()
+	for range n {
+		if err := e.Pack(context.Background(), io.Discard, bytes.NewReader(data), codec.Options{}); err != nil {
+			return 0, 0, err
+		}
+		started += peakGoroutines(e)
+	}
+	return time.Since(start) / time.Duration(n), started, nil
+}
+
+// peakGoroutines is the goroutines e started for its last run.
+func peakGoroutines(e packer) int {
+	switch e := e.(type) {
+	case *lesson08.Engine:
+		return e.Stats().PeakGoroutines
+	case *engine.Engine:
+		return e.Stats().PeakGoroutines
 	}
 	return 0
-}
-
-func (d *device) ReadAt(p []byte, off int64) (int, error) {
-	now := d.inFlight.Add(1)
-	defer d.inFlight.Add(-1)
-	for peak := d.peak.Load(); now > peak && !d.peak.CompareAndSwap(peak, now); peak = d.peak.Load() {
-	}
-	start := time.Now()
-	time.Sleep(d.latency)
-	d.busy.Add(int64(time.Since(start)))
-	d.reads.Add(1)
-	if off >= int64(len(d.data)) {
-		return 0, io.EOF
-	}
-	n := copy(p, d.data[off:])
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
 }

@@ -1,7 +1,9 @@
 package engine_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -12,6 +14,7 @@ import (
 	"packcourse/core/codec"
 	"packcourse/lessons/00-the-job/pipetest"
 	lesson07 "packcourse/lessons/07-observability/engine"
+	lesson08 "packcourse/lessons/08-io-queue-depth/engine"
 	"packcourse/lessons/09-fair-scheduling/engine"
 )
 
@@ -25,43 +28,147 @@ func benchLimits() engine.Limits {
 	return engine.Limits{CPU: runtime.GOMAXPROCS(0), IO: 4, Bytes: 16 << 20}
 }
 
-// BenchmarkPack puts lesson 07 and lesson 08 side by side on the shared
+// BenchmarkPack puts lesson 08 and lesson 09 side by side on the shared
 // 64 MiB workload file, one file, each with its default worker count,
-// metrics on and a Governor of benchLimits (4 I/O tokens). Lesson 08
-// reads at the depth DetectReadDepth chooses for the file's device: on a
-// disk it takes for rotating, that is 1, the sequential reader, and the
-// two should not differ. The file is most likely in the page cache after
-// the first run, so this compares the engines, not the disk: the lesson's
-// sweep command measures the disk.
+// metrics on and a Governor of benchLimits (4 I/O tokens; lesson 09's
+// with a small lane of 2 MiB of the 16). One large file never takes the
+// fast path nor the lane, and can use only the budget less the lane: the
+// two should not differ by more than the noise.
 func BenchmarkPack(b *testing.B) {
-	b.Run("lesson=07", func(b *testing.B) {
-		e := &lesson07.Engine{Governor: benchGovernor07(b), Metrics: lesson07.NewMetrics()}
+	b.Run("lesson=08", func(b *testing.B) {
+		e := &lesson08.Engine{Governor: benchGovernor08(b), Metrics: lesson08.NewMetrics()}
 		pipetest.BenchPack(b, e, benchOptions)
 		reportBuffered(b, e.Governor.Stats().PeakBytes)
 	})
-	b.Run("lesson=08", func(b *testing.B) {
+	b.Run("lesson=09", func(b *testing.B) {
 		e := &engine.Engine{Governor: benchGovernor(b), Metrics: engine.NewMetrics()}
 		pipetest.BenchPack(b, e, benchOptions)
 		reportBuffered(b, e.Governor.Stats().PeakBytes)
-		b.ReportMetric(float64(e.Stats().ReadDepth), "depth")
 	})
 }
 
 // BenchmarkUnpack does the same for Unpack, on the oracle's container of
-// the shared workload. Unpack reads a container, whose frames have sizes
-// only its headers tell: it keeps lesson 07's sequential reader.
+// the shared workload. Unpack has no fast path: it is lesson 08's.
 func BenchmarkUnpack(b *testing.B) {
-	b.Run("lesson=07", func(b *testing.B) {
-		e := &lesson07.Engine{Governor: benchGovernor07(b), Metrics: lesson07.NewMetrics()}
+	b.Run("lesson=08", func(b *testing.B) {
+		e := &lesson08.Engine{Governor: benchGovernor08(b), Metrics: lesson08.NewMetrics()}
 		pipetest.BenchUnpack(b, e, benchOptions)
 		reportBuffered(b, e.Governor.Stats().PeakBytes)
 	})
-	b.Run("lesson=08", func(b *testing.B) {
+	b.Run("lesson=09", func(b *testing.B) {
 		e := &engine.Engine{Governor: benchGovernor(b), Metrics: engine.NewMetrics()}
 		pipetest.BenchUnpack(b, e, benchOptions)
 		reportBuffered(b, e.Governor.Stats().PeakBytes)
 	})
 }
+
+// docs:region BenchmarkHugeWithSmall
+// BenchmarkHugeWithSmall packs a 32 MiB file alone, then with 256 small
+// files (1 byte to 64 KiB) started alongside it, each in a Pack of its
+// own as PackFiles does, lesson 08
+// against lesson 09, each on one Governor of benchLimits. Chunks are 64
+// KiB at DEFLATE level 1. huge-MB/s is the huge file's own throughput
+// (its size over the time its Pack took): what the small files and the
+// lane cost it. last-small-ms is when the last small file was done,
+// from the start.
+func BenchmarkHugeWithSmall(b *testing.B) {
+	o := codec.Options{ChunkSize: 64 << 10, Level: 1}
+	huge := pipetest.Input(32 << 20)
+	var small [][]byte
+	for i := range 256 {
+		small = append(small, pipetest.Input(1+i*(64<<10-1)/255))
+	}
+	for _, n := range []int{0, len(small)} {
+		b.Run(fmt.Sprintf("lesson=08/small=%d", n), func(b *testing.B) {
+			e := &lesson08.Engine{Governor: benchGovernor08(b)}
+			benchMixed(b, huge, small[:n], func(dst io.Writer, src io.Reader) error { return e.Pack(context.Background(), dst, src, o) })
+		})
+		b.Run(fmt.Sprintf("lesson=09/small=%d", n), func(b *testing.B) {
+			e := &engine.Engine{Governor: benchGovernor(b)}
+			benchMixed(b, huge, small[:n], func(dst io.Writer, src io.Reader) error { return e.Pack(context.Background(), dst, src, o) })
+		})
+	}
+}
+
+// docs:endregion BenchmarkHugeWithSmall
+
+// benchMixed packs huge and every small input at once, each in its own
+// goroutine, and reports the huge file's throughput and when, on average,
+// the last small file was done.
+func benchMixed(b *testing.B, huge []byte, small [][]byte, pack func(io.Writer, io.Reader) error) {
+	b.SetBytes(int64(len(huge)))
+	var hugeTime, lastSmall time.Duration
+	for b.Loop() {
+		start := time.Now()
+		var wg sync.WaitGroup
+		errs := make([]error, len(small)+1)
+		wg.Go(func() {
+			errs[0] = pack(io.Discard, bytes.NewReader(huge))
+			hugeTime += time.Since(start)
+		})
+		var mu sync.Mutex
+		var last time.Duration
+		for i, data := range small {
+			wg.Go(func() {
+				errs[i+1] = pack(io.Discard, bytes.NewReader(data))
+				mu.Lock()
+				defer mu.Unlock()
+				last = max(last, time.Since(start))
+			})
+		}
+		wg.Wait()
+		lastSmall += last
+		if err := errors.Join(errs...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(huge))*float64(b.N)/1e6/hugeTime.Seconds(), "huge-MB/s")
+	if len(small) > 0 {
+		b.ReportMetric(float64(lastSmall.Milliseconds())/float64(b.N), "last-small-ms")
+	}
+}
+
+// docs:region BenchmarkTinyFiles
+// BenchmarkTinyFiles packs 1 KiB files one after another, one per op, so
+// ns/op and allocs/op are the cost of one small file: lesson 08 starts a
+// reader, the workers and a writer for each, lesson 09 packs it on the
+// calling goroutine. goroutines/op is what the engine started (its own
+// count, Stats.PeakGoroutines). Ungoverned and governed.
+func BenchmarkTinyFiles(b *testing.B) {
+	data := pipetest.Input(1 << 10)
+	run := func(b *testing.B, pack func(io.Writer, io.Reader) error, started func() int) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(data)))
+		goroutines := 0
+		for b.Loop() {
+			if err := pack(io.Discard, bytes.NewReader(data)); err != nil {
+				b.Fatal(err)
+			}
+			goroutines += started()
+		}
+		b.ReportMetric(float64(goroutines)/float64(b.N), "goroutines/op")
+	}
+	for _, governed := range []bool{false, true} {
+		b.Run(fmt.Sprintf("lesson=08/governed=%v", governed), func(b *testing.B) {
+			e := &lesson08.Engine{}
+			if governed {
+				e.Governor = benchGovernor08(b)
+			}
+			run(b, func(w io.Writer, r io.Reader) error { return e.Pack(context.Background(), w, r, benchOptions) },
+				func() int { return e.Stats().PeakGoroutines })
+		})
+		b.Run(fmt.Sprintf("lesson=09/governed=%v", governed), func(b *testing.B) {
+			e := &engine.Engine{}
+			if governed {
+				e.Governor = benchGovernor(b)
+			}
+			run(b, func(w io.Writer, r io.Reader) error { return e.Pack(context.Background(), w, r, benchOptions) },
+				func() int { return e.Stats().PeakGoroutines })
+		})
+	}
+}
+
+// docs:endregion BenchmarkTinyFiles
 
 // docs:region BenchmarkReadDepth
 // BenchmarkReadDepth packs from an input whose every read sleeps 1ms of
@@ -163,17 +270,21 @@ func (s *scraped) scrape() (stop func()) {
 	}
 }
 
-func benchGovernor07(b *testing.B) *lesson07.Governor {
+func benchGovernor08(b *testing.B) *lesson08.Governor {
 	l := benchLimits()
-	g, err := lesson07.NewGovernor(lesson07.Limits{CPU: l.CPU, IO: l.IO, Bytes: l.Bytes})
+	g, err := lesson08.NewGovernor(lesson08.Limits{CPU: l.CPU, IO: l.IO, Bytes: l.Bytes})
 	if err != nil {
 		b.Fatal(err)
 	}
 	return g
 }
 
+// benchGovernor is benchLimits with a small lane of one chunk of the
+// default 1 MiB (its buffers: about 2 MiB), or of many of 64 KiB.
 func benchGovernor(b *testing.B) *engine.Governor {
-	g, err := engine.NewGovernor(benchLimits())
+	l := benchLimits()
+	l.SmallBytes = engine.ChunkCost(1 << 20)
+	g, err := engine.NewGovernor(l)
 	if err != nil {
 		b.Fatal(err)
 	}

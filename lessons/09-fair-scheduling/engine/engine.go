@@ -1,10 +1,12 @@
-// Package engine is lesson 08's engine: lesson 07's observed, governed
-// pipeline, whose reader keeps several reads in flight at their own
-// offsets when the input allows it (a regular file, a bytes.Reader), so a
-// device with a queue is kept busy; chunks still go to the writer in input
-// order, in the oracle's fixed chunks, so the output is byte for byte the
-// oracle's. Inputs that cannot be read at offsets, such as a pipe, keep
-// the sequential reader. See readat.go.
+// Package engine is lesson 09's engine: lesson 08's observed, governed
+// pipeline, reading at offsets, with two changes for many files of mixed
+// sizes packed at once. A small input (one chunk or less, of known size)
+// takes a fast path: it is packed on the calling goroutine, with no
+// reader, workers or writer started (fast.go). And when the budget is
+// taken, it waits for bytes on a small lane of the Governor's budget, on
+// which only small files queue, so a huge file's chunks are never ahead of
+// it in line (Governor.acquireSmall).
+// The output is still byte for byte the oracle's.
 package engine
 
 import (
@@ -175,7 +177,8 @@ func ChunkCost(chunkSize int) int64 { return int64(chunkSize) + int64(maxFrameLe
 // docs:endregion ChunkCost
 
 // Pack reads src one chunk at a time and writes it to dst as a container,
-// through lesson 03's pipeline with buffers from bounded pools. The output
+// through lesson 03's pipeline with buffers from bounded pools; an input of
+// one chunk or less takes the fast path instead (packSmall). The output
 // is byte for byte the oracle's. The first error stops every stage and is
 // returned; cancelling ctx returns ctx's error. Every buffer is back in its
 // pool when Pack returns, whatever happened.
@@ -189,6 +192,17 @@ func (e *Engine) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec
 		e.record(m)
 		return err
 	}
+	// docs:region fast-path-choice
+	small, isSmall, err := oneChunk(src, s.Header().ChunkSize)
+	if err != nil {
+		e.record(m)
+		return err
+	}
+	if isSmall {
+		defer e.record(m) // no pools: the fast path has no pipeline
+		return e.packSmall(ctx, dst, small, s, m)
+	}
+	// docs:endregion fast-path-choice
 	gov := governed{e.Governor}
 	if err := gov.checkCost(ChunkCost(s.Header().ChunkSize)); err != nil {
 		e.record(m)
