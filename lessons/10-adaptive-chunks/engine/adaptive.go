@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"runtime"
 	"sync"
 	"time"
 
@@ -67,23 +68,59 @@ func (s *sizer) next() int {
 	return s.ctrl.Next()
 }
 
-// encodeTimed is encodeChunk, measured: the time the encode took (or, with
-// a Cost, the time it stands for) goes to the Controller. The worker holds
-// a CPU token while it encodes, so with no more workers than cores the
-// wall time it measures is close to the CPU time; on a machine busy with
-// other work it is more, and the chunks come out smaller than they need
-// be: the safe side.
+// docs:region encodeTimed
+// encodeTimed is encodeChunk, measured: the CPU time the encode took (or,
+// with a Cost, the time it stands for) goes to the Controller. Wall time
+// would not do: on a machine busy with other work a worker gets a share of
+// a core, its encode takes longer by the clock, and the Controller would
+// shrink chunks that cost no more CPU than before. So the worker reads its
+// thread's CPU clock before and after, locked to that thread meanwhile so
+// that both readings are of the same clock (Go may otherwise move a
+// goroutine to another thread when it is preempted). Where there is no
+// such clock (threadCPU), wall time it is.
 func (p *packRun) encodeTimed(enc *codec.Encoder, out []byte, job packJob) (codec.Frame, error) {
 	if p.sizes.ctrl == nil {
 		return p.encodeChunk(enc, out, job.chunk)
 	}
+	runtime.LockOSThread()
+	cpu0, ok0 := threadCPU()
 	start := time.Now()
 	f, err := p.encodeChunk(enc, out, job.chunk)
 	took := time.Since(start)
+	if cpu1, ok1 := threadCPU(); ok0 && ok1 {
+		took = cpu1 - cpu0
+	}
+	runtime.UnlockOSThread()
 	if err == nil {
 		p.sizes.observe(job.off, len(job.chunk.Data), took)
 	}
 	return f, err
+}
+
+// docs:endregion encodeTimed
+
+// bufferLen is the chunk size a frame buffer for a chunk of n bytes is
+// made for: the header's chunk size for fixed chunks, so that every
+// slot's buffer fits every chunk, as in lesson 09; n for adaptive ones,
+// mostly far smaller than the cap, so that a run does not make (and the
+// OS zero) buffers of the cap for chunks a fraction of it. A buffer too
+// small for a later, larger chunk is made again: a few times per slot,
+// while the size climbs.
+func (s *sizer) bufferLen(n int) int {
+	if s.ctrl == nil {
+		return s.fixed
+	}
+	return n
+}
+
+// grow returns buf if it can hold size bytes, or a new buffer of size
+// bytes. The reader asks for the size it picked (the header's chunk size
+// for fixed chunks), not the input's shorter tail.
+func grow(buf []byte, size int) []byte {
+	if cap(buf) < size {
+		return make([]byte, size)
+	}
+	return buf
 }
 
 // observe gives the Controller one chunk's time: took as measured, or the

@@ -210,7 +210,7 @@ func (p *packRun) encodeChunk(enc *codec.Encoder, out []byte, c codec.Chunk) (co
 			return codec.Frame{}, fmt.Errorf("encoding chunk %d: %w", c.Index, err)
 		}
 	}
-	if max := maxFrameLen(p.chunkSize); cap(out) < max {
+	if max := maxFrameLen(p.sizes.bufferLen(len(c.Data))); cap(out) < max {
 		out = make([]byte, 0, max)
 	}
 	return enc.Encode(out, c.Index, c.Last, c.Data)

@@ -90,8 +90,9 @@ func (p *packRun) readAhead(ctx context.Context, src readAtSource, depth int) er
 			p.unreserve(buf)
 			return err
 		}
-		n := min(int64(p.sizes.next()), src.size-off)
-		c := codec.Chunk{Index: i, Data: buf[:n], Last: off+n == src.size}
+		size := p.sizes.next()
+		n := min(int64(size), src.size-off)
+		c := codec.Chunk{Index: i, Data: grow(buf, size)[:n], Last: off+n == src.size}
 		at := off
 		off += n
 		reads.Go(func() {
@@ -106,8 +107,8 @@ func (p *packRun) readAhead(ctx context.Context, src readAtSource, depth int) er
 // docs:endregion readAhead
 
 // reserve takes what one chunk needs before its read starts, in read's
-// order: its bytes (governed), an input buffer of full chunk size, and its
-// future's place in the writer's line.
+// order: its bytes (governed), an input buffer (made to size once the
+// chunk's size is known), and its future's place in the writer's line.
 func (p *packRun) reserve(ctx context.Context) ([]byte, future[codec.Frame], error) {
 	if err := p.gov.takeChunk(ctx, p.cost); err != nil {
 		return nil, nil, err
@@ -116,9 +117,6 @@ func (p *packRun) reserve(ctx context.Context) ([]byte, future[codec.Frame], err
 	if err != nil {
 		p.gov.dropChunk(p.cost)
 		return nil, nil, err
-	}
-	if cap(buf) < p.chunkSize {
-		buf = make([]byte, p.chunkSize)
 	}
 	frame := newFuture[codec.Frame]()
 	if err := send(ctx, p.queue, frame, &p.meter.queueFull); err != nil {
