@@ -29,6 +29,7 @@ var Exercises = []Exercise{
 	{"budget", "06", "a weighted budget that never deadlocks and refuses impossible requests"},
 	{"recorder", "07", "a latency recorder safe under concurrency, whose quantiles are right"},
 	{"fetcher", "08", "a bounded concurrent ReadAt fetcher that keeps order"},
+	{"lanes", "09", "a two-lane scheduler where huge jobs cannot hold up small ones, nor small ones starve huge"},
 	{"atomicfile", "11", "an atomic file writer whose faults leave nothing behind"},
 }
 

@@ -1,0 +1,109 @@
+// Wrong: a goroutine for every job as soon as it arrives, each waiting on
+// its lane's semaphore: the slots bound the jobs running, but not the
+// goroutines, and a long queue is a long list of parked goroutines.
+// Caught by: TestBoundsItsGoroutines
+// Package lanes runs jobs of known sizes in two lanes, so that a stream of
+// large jobs cannot hold up the small ones: lesson 09's size-classed
+// scheduler, cut down to its skeleton.
+package lanes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// A Job is one piece of work whose size is known before it runs: a file
+// to pack, say, and its length in bytes.
+type Job struct {
+	Size int64
+	Run  func(ctx context.Context) error
+}
+
+// A Config sets the lanes. A job of Size at most Threshold is small; any
+// larger job is large.
+//
+// SmallSlots jobs may run in the small lane's slots, and only small jobs
+// take them: they are the small jobs' reserve, which no large job can
+// take. LargeSlots jobs may run in the large lane's slots: a large job
+// takes one whenever one is free, and a small job may borrow a free one
+// only when its own lane's slots are all taken and no large job is
+// waiting.
+type Config struct {
+	Threshold  int64
+	SmallSlots int
+	LargeSlots int
+}
+
+// ErrConfig is wrapped by the error Run returns for a Config with fewer
+// than one slot in a lane.
+var ErrConfig = errors.New("lanes: bad config")
+
+// Run receives jobs until the channel is closed and runs each in a slot of
+// its lane, as Config says, and returns once every job has run.
+//
+// Jobs of a lane start in the order they were received. Run wastes no
+// slot: when a slot is free and a job that may take it is waiting, the job
+// starts at once. It runs each job on a goroutine of its own and starts
+// no goroutine for a job that has no slot yet.
+//
+// The first job to return an error stops the run: Run stops receiving and
+// starting jobs, cancels the context the running jobs were given, and
+// returns that first error once they have returned. If ctx is done first,
+// Run stops the same way and returns ctx's error. Either way no goroutine
+// of Run outlives it. A Config with a lane of no slots is an error
+// wrapping ErrConfig, and Run receives nothing.
+func Run(ctx context.Context, cfg Config, jobs <-chan Job) error {
+	if cfg.SmallSlots < 1 || cfg.LargeSlots < 1 {
+		return fmt.Errorf("%w: %d small and %d large slots, want at least 1 of each", ErrConfig, cfg.SmallSlots, cfg.LargeSlots)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	slots := map[bool]chan struct{}{
+		true:  make(chan struct{}, cfg.SmallSlots),
+		false: make(chan struct{}, cfg.LargeSlots),
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	defer wg.Wait()
+	for {
+		select {
+		case j, ok := <-jobs:
+			if !ok {
+				wg.Wait()
+				mu.Lock()
+				defer mu.Unlock()
+				return first
+			}
+			sem := slots[j.Size <= cfg.Threshold]
+			wg.Go(func() {
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+				defer func() { <-sem }()
+				if err := j.Run(ctx); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+					cancel()
+				}
+			})
+		case <-ctx.Done():
+			wg.Wait()
+			mu.Lock()
+			defer mu.Unlock()
+			if first != nil {
+				return first
+			}
+			return ctx.Err()
+		}
+	}
+}
