@@ -96,11 +96,10 @@ func writeAtomic(ctx context.Context, fsys FS, path string, overwrite bool, fill
 		return fmt.Errorf("creating a temporary file for %s: %w", path, err)
 	}
 	if err := fillSyncClose(ctx, tmp, fill); err != nil {
-		return errors.Join(err, fsys.Remove(tmp.Name()))
+		return alsoFailed(err, fsys.Remove(tmp.Name()))
 	}
 	if err := fsys.Rename(tmp.Name(), path, overwrite); err != nil {
-		err = errors.Join(renameError(path, err), fsys.Remove(tmp.Name()))
-		return err
+		return alsoFailed(renameError(path, err), fsys.Remove(tmp.Name()))
 	}
 	// From here path holds the new file, whole. Never remove it: the old
 	// file, if there was one, is gone already.
@@ -118,15 +117,15 @@ func writeAtomic(ctx context.Context, fsys FS, path string, overwrite bool, fill
 // happens.
 func fillSyncClose(ctx context.Context, tmp TempFile, fill func(io.Writer) error) error {
 	if err := fill(tmp); err != nil {
-		return errors.Join(err, tmp.Close())
+		return alsoFailed(err, tmp.Close())
 	}
 	if err := ctx.Err(); err != nil {
-		return errors.Join(err, tmp.Close())
+		return alsoFailed(err, tmp.Close())
 	}
 	// Sync before the rename: otherwise a crash can leave the new name
 	// pointing at data that never reached the disk, an empty or torn file.
 	if err := tmp.Sync(); err != nil {
-		return errors.Join(fmt.Errorf("syncing %s: %w", tmp.Name(), err), tmp.Close())
+		return alsoFailed(fmt.Errorf("syncing %s: %w", tmp.Name(), err), tmp.Close())
 	}
 	// Close reports write errors some file systems defer (NFS, quotas).
 	if err := tmp.Close(); err != nil {
@@ -136,6 +135,15 @@ func fillSyncClose(ctx context.Context, tmp TempFile, fill func(io.Writer) error
 }
 
 // docs:endregion fillSyncClose
+
+// alsoFailed is err, with the error of the cleanup that followed it, if
+// that failed too, on the same line.
+func alsoFailed(err, cleanup error) error {
+	if cleanup == nil {
+		return err
+	}
+	return fmt.Errorf("%w (then: %w)", err, cleanup)
+}
 
 // refuseExisting fails if path exists. It only saves the work of packing
 // a file that could not be renamed into place: a file may still appear
@@ -169,7 +177,7 @@ func syncDir(fsys FS, dir string) error {
 		return err
 	}
 	if err := d.Sync(); err != nil {
-		return errors.Join(err, d.Close())
+		return alsoFailed(err, d.Close())
 	}
 	return d.Close()
 }

@@ -263,7 +263,8 @@ func (c *packCase) pack(t *testing.T, ctx context.Context, fsys *faultFS) error 
 }
 
 // stepsOf runs PackFile once with no fault and returns how many steps of
-// each kind it took.
+// each kind it took. Every kind but "stat" (only without Overwrite) must
+// be there: a run that skips a sync fails here.
 func stepsOf(t *testing.T, existing bool) map[string]int {
 	t.Helper()
 	c := newPackCase(t, existing)
@@ -273,6 +274,11 @@ func stepsOf(t *testing.T, existing bool) map[string]int {
 	}
 	if got := c.outputIs(); got != "new" {
 		t.Fatalf("with no fault the output is %s, want the new container", got)
+	}
+	for _, kind := range []string{"open", "create", "read", "write", "sync", "close", "rename", "opendir", "syncdir", "closedir"} {
+		if fsys.counts[kind] == 0 {
+			t.Fatalf("PackFile took no %q step", kind)
+		}
 	}
 	return fsys.counts
 }
@@ -441,5 +447,41 @@ func TestAMissingInputCreatesNothing(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("the directory holds %d entries, want none", len(entries))
+	}
+}
+
+// PackPaths packs every file it can: a file that fails is reported by
+// name, and the others are whole, each byte for byte the oracle's.
+func TestPackPathsReportsEachFailureAndPacksTheRest(t *testing.T) {
+	c := newPackCase(t, false)
+	paths := []engine.Path{
+		{Src: c.src, Dst: filepath.Join(c.dir, "a.pack")},
+		{Src: filepath.Join(c.dir, "missing.bin"), Dst: filepath.Join(c.dir, "missing.pack")},
+		{Src: c.src, Dst: filepath.Join(c.dir, "b.pack")},
+	}
+	var done []string
+	var mu sync.Mutex
+	out := engine.Output{Done: func(p engine.Path, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		done = append(done, filepath.Base(p.Dst))
+	}}
+	err := (&engine.Engine{Workers: 2}).PackPaths(context.Background(), paths, fast, out)
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "missing.bin") {
+		t.Fatalf("PackPaths returned %v, want an error naming missing.bin", err)
+	}
+	for _, name := range []string{"a.pack", "b.pack"} {
+		if got, _ := os.ReadFile(filepath.Join(c.dir, name)); !bytes.Equal(got, c.want) {
+			t.Errorf("%s holds %d bytes, want the oracle's %d", name, len(got), len(c.want))
+		}
+	}
+	if _, err := os.Stat(filepath.Join(c.dir, "missing.pack")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing.pack: %v, want no such file", err)
+	}
+	if len(done) != len(paths) {
+		t.Errorf("Done was called for %v, want each of the %d files once", done, len(paths))
+	}
+	if temps := c.temps(t); len(temps) > 0 {
+		t.Errorf("temporary files left behind: %v", temps)
 	}
 }
