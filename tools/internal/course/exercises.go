@@ -30,6 +30,7 @@ var Exercises = []Exercise{
 	{"recorder", "07", "a latency recorder safe under concurrency, whose quantiles are right"},
 	{"fetcher", "08", "a bounded concurrent ReadAt fetcher that keeps order"},
 	{"lanes", "09", "a two-lane scheduler where huge jobs cannot hold up small ones, nor small ones starve huge"},
+	{"controller", "10", "a chunk-size controller that steers toward a target time per chunk without oscillating"},
 	{"atomicfile", "11", "an atomic file writer whose faults leave nothing behind"},
 }
 
