@@ -58,7 +58,7 @@ func runDemo(ctx context.Context, cfg config) (err error) {
 	if err := straightToTheOutput(ctx, big, o, cfg.workers); err != nil {
 		return err
 	}
-	if err := stepByStep(ctx, big, o, cfg.workers); err != nil {
+	if err := stepByStep(ctx, big, o, cfg); err != nil {
 		return err
 	}
 	packErr := packAll(ctx, paths[1:], o, cfg)
@@ -143,10 +143,10 @@ func (c *cancelAfter) Read(p []byte) (int, error) {
 
 // stepByStep packs p with PackFile through a file system that prints
 // every step.
-func stepByStep(ctx context.Context, p engine.Path, o codec.Options, workers int) error {
+func stepByStep(ctx context.Context, p engine.Path, o codec.Options, cfg config) error {
 	fmt.Printf("\n2. lesson 11's PackFile, every file-system step:\n")
-	e := &engine.Engine{Workers: workers}
-	if err := e.PackFile(ctx, p.Dst, p.Src, o, engine.Output{FS: &stepFS{}}); err != nil {
+	e := &engine.Engine{Workers: cfg.workers}
+	if err := e.PackFile(ctx, p.Dst, p.Src, o, engine.Output{FS: &stepFS{}, Overwrite: cfg.overwrite}); err != nil {
 		return err
 	}
 	fmt.Printf("   %s is in place, whole and durable\n", rel(p.Dst))
@@ -163,7 +163,7 @@ func packAll(ctx context.Context, paths []engine.Path, o codec.Options, cfg conf
 	}
 	var placed atomic.Int64
 	e := &engine.Engine{Workers: cfg.workers}
-	err := e.PackPaths(ctx, paths, o, engine.Output{FS: fsys, Done: func(_ engine.Path, err error) {
+	err := e.PackPaths(ctx, paths, o, engine.Output{FS: fsys, Overwrite: cfg.overwrite, Done: func(_ engine.Path, err error) {
 		if err != nil {
 			return
 		}

@@ -66,6 +66,7 @@ type config struct {
 	chunk          string // chunk size
 	workers        int    // files packed at once, and encoders per file
 	out            string // the directory to work in; "" means a new temporary one, removed at the end
+	overwrite      bool   // replace outputs that exist already (in a reused -out directory)
 	interruptAfter int    // send ourselves SIGINT once this many files are in place; 0 means never
 	sweep          string // run the read-depth sweep on this path instead
 }
@@ -77,6 +78,7 @@ func parseFlags() config {
 	flag.StringVar(&c.chunk, "chunk", "256KiB", "chunk size")
 	flag.IntVar(&c.workers, "workers", 2, "files packed at once, and encoding goroutines per file")
 	flag.StringVar(&c.out, "out", "", "directory to work in, kept afterwards (default: a new temporary directory, removed at the end)")
+	flag.BoolVar(&c.overwrite, "overwrite", false, "replace outputs that exist already (with an -out directory used before)")
 	flag.IntVar(&c.interruptAfter, "interrupt-after", 0, "send this program SIGINT once this many files are in place, as Ctrl-C would")
 	flag.StringVar(&c.sweep, "sweep", "", "lesson 08's sweep: read throughput against depth on this file, or on a new file in this directory")
 	flag.Parse()

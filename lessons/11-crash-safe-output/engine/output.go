@@ -160,7 +160,7 @@ func refuseExisting(fsys FS, path string) error {
 }
 
 func existsError(path string, cause error) error {
-	return fmt.Errorf("%s already exists (overwrite to replace it): %w", path, cause)
+	return fmt.Errorf("%s: %w (not replaced without Overwrite)", path, cause)
 }
 
 func renameError(path string, err error) error {
