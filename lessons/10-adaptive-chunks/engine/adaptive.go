@@ -68,6 +68,8 @@ func (s *sizer) next() int {
 	return s.ctrl.Next()
 }
 
+// docs:endregion sizer
+
 // docs:region encodeTimed
 // encodeTimed is encodeChunk, measured: the CPU time the encode took (or,
 // with a Cost, the time it stands for) goes to the Controller. Wall time
@@ -123,6 +125,7 @@ func grow(buf []byte, size int) []byte {
 	return buf
 }
 
+// docs:region observe
 // observe gives the Controller one chunk's time: took as measured, or the
 // Cost standing in for it.
 func (s *sizer) observe(off int64, n int, took time.Duration) {
@@ -134,7 +137,8 @@ func (s *sizer) observe(off int64, n int, took time.Duration) {
 	s.ctrl.Observe(n, took)
 }
 
-// docs:endregion sizer
+// docs:endregion observe
+
 
 // wrote records, for Stats.Schedule, that the writer wrote a chunk of n
 // bytes. Only the writer calls it, in frame order, so it needs no lock;

@@ -17,15 +17,15 @@ import (
 
 // adaptiveBenchSize is the size of each workload file BenchmarkAdaptive
 // packs: big enough for dozens of chunks at the slowest setting, small
-// enough that DEFLATE level 9 takes well under a second on two cores.
-const adaptiveBenchSize = 16 << 20
+// enough that DEFLATE level 9 on text takes a second or so on two cores.
+const adaptiveBenchSize = 8 << 20
 
 // adaptiveCap is the header's chunk size lesson 10 runs with in the
 // benchmark: room for fast settings to grow chunks past lesson 09's 1 MiB.
 const adaptiveCap = 4 << 20
 
 // docs:region BenchmarkAdaptive
-// BenchmarkAdaptive packs each of the course's workloads (16 MiB files of
+// BenchmarkAdaptive packs each of the course's workloads (8 MiB files of
 // text, logs, random bytes and the mixed kind) at a fast, the default and
 // a slow setting, with lesson 09's fixed 1 MiB chunks and with lesson 10's
 // adaptive chunks (a 4 MiB cap, the default 2ms target and 32 KiB floor),

@@ -67,6 +67,8 @@ type Controller struct {
 	samples  int
 }
 
+// docs:endregion Controller
+
 // NewController returns a Controller aiming at target per chunk (0 means
 // DefaultTarget), with sizes from cap down to no less than min (0 means
 // DefaultMinChunk; a min above cap means cap). It starts at its smallest
@@ -86,8 +88,6 @@ func NewController(target time.Duration, min, cap int) *Controller {
 	c.shift, c.moving = c.maxShift, true
 	return c
 }
-
-// docs:endregion Controller
 
 // docs:region Controller.Next
 // Next returns the size the next chunk should have. It moves one step at
