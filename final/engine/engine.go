@@ -24,6 +24,11 @@ type Config struct {
 	// waiting, being encoded or decoded, waiting to be written, being
 	// written), and so its buffers; 0 = 2*Workers + 2.
 	InFlight int
+
+	// Adaptive, if set, has Pack pick each chunk's size toward a target
+	// CPU time per chunk, under the options' ChunkSize (see Adaptive).
+	// Nil = every chunk is ChunkSize, and Pack writes oracle.Pack's bytes.
+	Adaptive *Adaptive
 }
 
 // Engine packs and unpacks with the stages described in the package
@@ -124,7 +129,7 @@ func (e *Engine) Run(ctx context.Context, op Op, dst io.Writer, src io.Reader, o
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	s, err := newSteps(op, dst, src, o)
+	s, err := newSteps(op, dst, src, o, e.cfg.Adaptive)
 	if err != nil {
 		return err
 	}
@@ -133,15 +138,18 @@ func (e *Engine) Run(ctx context.Context, op Op, dst io.Writer, src io.Reader, o
 	return cancelled(ctx, r.execute(ctx))
 }
 
-// newSteps returns what op does at each step of a run.
-func newSteps(op Op, dst io.Writer, src io.Reader, o codec.Options) (steps, error) {
+// newSteps returns what op does at each step of a run; a Pack's chunk
+// sizes adapt when a is set.
+func newSteps(op Op, dst io.Writer, src io.Reader, o codec.Options, a *Adaptive) (steps, error) {
 	o, err := o.WithDefaults()
 	if err != nil {
 		return nil, err
 	}
 	switch op {
 	case Pack:
-		return newPackSteps(dst, src, o), nil
+		p := newPackSteps(dst, src, o)
+		p.adaptive = a
+		return p, nil
 	case Unpack:
 		return newUnpackSteps(src, dst, o), nil
 	case Verify:

@@ -21,6 +21,7 @@ type job struct {
 	frame  format.Frame  // unpack: the frame read (its Body is in)
 	sum    [32]byte      // SHA-256 of the raw chunk, for the digest
 	rawLen int           // length of the raw chunk
+	off    int64         // pack: where the chunk starts in the input
 	readAt time.Time     // when the reader finished with it (zero without metrics)
 	err    error         // why reading or transforming it failed, for the writer to report in order
 	done   chan struct{} // the job's future: sent once when out (or err) is ready

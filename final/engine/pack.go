@@ -17,6 +17,10 @@ type packSteps struct {
 	chunks  *codec.Chunker
 	digest  *format.Digest
 	written int64 // the writer's offset after the last call to count
+
+	adaptive *Adaptive // nil: fixed chunks
+	sizes    *sizer    // made by session when adaptive
+	schedule []int     // each chunk's raw length, in order, when adaptive: the writer's
 }
 
 func newPackSteps(dst io.Writer, src io.Reader, o codec.Options) *packSteps {
@@ -29,6 +33,9 @@ func (p *packSteps) session() (err error) {
 	}
 	p.chunks = codec.NewChunker(p.src, p.chunkSize())
 	p.digest = p.s.NewDigest()
+	if p.adaptive != nil {
+		p.sizes = newSizer(p.adaptive, p.chunkSize())
+	}
 	return nil
 }
 
@@ -41,11 +48,16 @@ func (p *packSteps) read(j *job) error {
 		// Once per job; the job's bytes were charged for it.
 		j.in, j.reuse = takeChunkBuffer(p.chunkSize()), true
 	}
-	c, err := p.chunks.Next(j.in)
+	size := p.chunkSize()
+	if p.sizes != nil {
+		size = p.sizes.next()
+	}
+	off := p.chunks.Offset()
+	c, err := p.chunks.NextN(j.in, size)
 	if err != nil {
 		return err
 	}
-	j.index, j.last, j.in, j.rawLen = c.Index, c.Last, c.Data, len(c.Data)
+	j.index, j.last, j.in, j.rawLen, j.off = c.Index, c.Last, c.Data, len(c.Data), off
 	return nil
 }
 
@@ -57,12 +69,18 @@ func (p *packSteps) newCoder() (func(*job) error, func()) {
 		if need := format.FrameHeaderLen + format.MaxBodyLen(len(j.in)); cap(j.out) < need {
 			j.out = make([]byte, 0, need)
 		}
-		f, err := enc.Encode(j.out, j.index, j.last, j.in)
-		if err != nil {
-			return err
+		encode := func() error {
+			f, err := enc.Encode(j.out, j.index, j.last, j.in)
+			if err != nil {
+				return err
+			}
+			j.out, j.sum = f.Bytes, f.Sum
+			return nil
 		}
-		j.out, j.sum = f.Bytes, f.Sum
-		return nil
+		if p.sizes == nil {
+			return encode()
+		}
+		return p.sizes.timed(j.off, len(j.in), encode)
 	}, enc.Release
 }
 
@@ -71,11 +89,20 @@ func (p *packSteps) write(j *job) (int, error) {
 		return p.count(err)
 	}
 	p.digest.Add(j.sum, j.rawLen)
+	if p.sizes != nil {
+		p.schedule = append(p.schedule, j.rawLen)
+	}
 	return p.count(nil)
 }
 
-func (p *packSteps) trailer() (int, error) { return p.count(p.w.WriteTrailer(p.digest.Trailer())) }
-func (p *packSteps) hasOutput() bool       { return true }
+func (p *packSteps) trailer() (int, error) {
+	n, err := p.count(p.w.WriteTrailer(p.digest.Trailer()))
+	if err == nil && p.adaptive != nil && p.adaptive.Schedule != nil {
+		p.adaptive.Schedule(p.schedule)
+	}
+	return n, err
+}
+func (p *packSteps) hasOutput() bool { return true }
 
 // count turns a format.Writer call's error into (bytes written, error),
 // from the writer's offset.

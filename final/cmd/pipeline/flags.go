@@ -11,10 +11,12 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"time"
 
 	"packcourse/core/codec"
 	"packcourse/core/format"
 	"packcourse/core/units"
+	"packcourse/final/engine"
 )
 
 // flagSet says which flags a command takes.
@@ -22,7 +24,7 @@ type flagSet uint
 
 const (
 	fWork    flagSet = 1 << iota // -workers -mem
-	fEncode                      // -codec -chunk -level
+	fEncode                      // -codec -chunk -level -chunk-target
 	fEncrypt                     // -encrypt
 	fKey                         // -key-file -passphrase-env
 	fOutput                      // -force
@@ -44,6 +46,7 @@ type config struct {
 	codecFlag string
 	chunkFlag string
 	level     int
+	target    time.Duration
 	memFlag   string
 	encrypt   bool
 	keyFile   string
@@ -71,8 +74,10 @@ type config struct {
 // outside is a usage error, so that no flag can make the command panic,
 // hang or run out of memory before it starts.
 const (
-	maxWorkers = 1024     // -workers 1..1024
-	minChunk   = 4 << 10  // -chunk 4KiB..64MiB (format.MaxChunkSize)
+	maxWorkers = 1024                   // -workers 1..1024
+	minChunk   = 4 << 10                // -chunk 4KiB..64MiB (format.MaxChunkSize)
+	minTarget  = 100 * time.Microsecond // -chunk-target 0 or 100µs..1s
+	maxTarget  = time.Second
 	maxMem     = 1 << 40  // -mem up to 1TiB (and at least what one file needs)
 	maxDemo    = 16 << 30 // -size 0..16GiB
 	maxFiles   = 100_000  // -files 0..100000
@@ -92,6 +97,7 @@ func newFlagSet(cmd command, e env) (*flag.FlagSet, *config) {
 		fs.StringVar(&c.codecFlag, "codec", "zstd", "compression: zstd or deflate (unpack reads it from the header)")
 		fs.StringVar(&c.chunkFlag, "chunk", "1MiB", "chunk `size`, 4KiB..64MiB (e.g. 256KiB, 4MiB)")
 		fs.IntVar(&c.level, "level", 0, "compression level: zstd 1..22 (default 3), deflate 1..9 (default 6); 1 is the fastest")
+		fs.DurationVar(&c.target, "chunk-target", 0, "pick each chunk's size so that compressing it takes about this much CPU `time` (e.g. 2ms), with -chunk the largest and 32KiB the smallest; 0 cuts every chunk to -chunk. The output then differs from run to run")
 	}
 	if has(fEncrypt) {
 		fs.BoolVar(&c.encrypt, "encrypt", false, "encrypt with AES-256-GCM (key from -key-file or -passphrase-env)")
@@ -178,6 +184,9 @@ func (c *config) resolveEncode() error {
 		return fmt.Errorf("-chunk %s: want %s .. %s", c.chunkFlag, units.FormatSize(minChunk), units.FormatSize(format.MaxChunkSize))
 	}
 	c.chunk = int(chunk)
+	if c.target != 0 && (c.target < minTarget || c.target > maxTarget) {
+		return fmt.Errorf("-chunk-target %v: want 0 or %v..%v", c.target, minTarget, maxTarget)
+	}
 	lo, hi := cd.Levels()
 	if c.level == 0 {
 		c.level = cd.DefaultLevel()
@@ -299,4 +308,13 @@ func isTerminal(w io.Writer) bool {
 	}
 	info, err := f.Stat()
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+// adaptive is the engine's chunk sizing for -chunk-target: nil (every
+// chunk -chunk) when it is 0.
+func (c *config) adaptive() *engine.Adaptive {
+	if c.target == 0 {
+		return nil
+	}
+	return &engine.Adaptive{Target: c.target}
 }

@@ -17,6 +17,7 @@ import (
 	"go.uber.org/goleak"
 
 	"packcourse/core/workload"
+	"packcourse/lessons/00-the-job/oracle"
 	"packcourse/lessons/00-the-job/pipetest"
 )
 
@@ -112,6 +113,8 @@ func TestErrors(t *testing.T) {
 		{"bad chunk size", []string{"pack", "-chunk", "4XB", f.at("text.txt"), out}, exitUsage, `-chunk: size "4XB"`},
 		{"zero chunk size", []string{"pack", "-chunk", "0", f.at("text.txt"), out}, exitUsage, "-chunk 0: want 4.0 KiB .. 64.0 MiB"},
 		{"huge chunk size", []string{"pack", "-chunk", "1GiB", f.at("text.txt"), out}, exitUsage, "-chunk 1GiB"},
+		{"chunk target too small", []string{"pack", "-chunk-target", "1us", f.at("text.txt"), out}, exitUsage, "-chunk-target 1µs: want 0 or 100µs..1s"},
+		{"chunk target too large", []string{"pack", "-chunk-target", "1h", f.at("text.txt"), out}, exitUsage, "-chunk-target 1h0m0s: want 0 or 100µs..1s"},
 		{"bad level", []string{"pack", "-level", "23", f.at("text.txt"), out}, exitUsage, "-level 23: want 1..22 for zstd"},
 		{"bad deflate level", []string{"pack", "-codec", "deflate", "-level", "12", f.at("text.txt"), out}, exitUsage, "-level 12: want 1..9 for deflate"},
 		{"bad level syntax", []string{"pack", "-level", "six", f.at("text.txt"), out}, exitUsage, `invalid value "six" for flag -level`},
@@ -183,6 +186,28 @@ func TestRoundTripFile(t *testing.T) {
 	r := cli(t, t.Context(), nil, nil, "unpack", f.at("text.gpk"), restored)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	assert.Regexp(t, `^pipeline: unpacked 1 file, [0-9.]+ KiB -> 200.0 KiB in .*, [0-9.]+ MB/s, peak RSS [0-9.]+ MiB\n$`, r.stderr)
+	got, err := os.ReadFile(restored)
+	require.NoError(t, err)
+	assert.Equal(t, f.text, got)
+}
+
+// With -chunk-target the chunks are sized as the file goes, under -chunk:
+// the container unpacks to the input and no frame exceeds the cap.
+func TestRoundTripAdaptiveChunks(t *testing.T) {
+	f := newFixture(t)
+	packed, restored := f.at("adaptive.gpk"), f.at("adaptive.txt")
+	r := cli(t, t.Context(), nil, nil, "pack", "-q", "-chunk", "64KiB", "-chunk-target", "100us", f.at("text.txt"), packed)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	container, err := os.Open(packed)
+	require.NoError(t, err)
+	defer container.Close()
+	sizes, err := oracle.Schedule(container)
+	require.NoError(t, err)
+	for i, n := range sizes {
+		assert.LessOrEqual(t, n, 64<<10, "frame %d", i)
+	}
+	r = cli(t, t.Context(), nil, nil, "unpack", "-q", packed, restored)
+	require.Equal(t, exitOK, r.code, r.stderr)
 	got, err := os.ReadFile(restored)
 	require.NoError(t, err)
 	assert.Equal(t, f.text, got)

@@ -97,7 +97,7 @@ func startSession(e env, c config, smallFile int64, jobs []files.Job) (*session,
 	s := &session{
 		gov:     g,
 		metrics: m,
-		engine:  engine.New(engine.Config{Workers: c.workers, Governor: g, Metrics: m}),
+		engine:  engine.New(engine.Config{Workers: c.workers, Governor: g, Metrics: m, Adaptive: c.adaptive()}),
 	}
 	if c.metrics != "" {
 		addr, stop, err := serveMetrics(c.metrics, m)
