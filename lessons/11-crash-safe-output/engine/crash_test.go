@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"packcourse/core/codec"
 	"packcourse/core/workload"
 	"packcourse/lessons/00-the-job/pipetest"
 	"packcourse/lessons/11-crash-safe-output/engine"
@@ -25,6 +26,10 @@ import (
 // process of TestACrashLeavesEveryOutputWholeOrAbsent: it packs SRC's
 // corpus into DST and prints a line as each file is in place.
 const crashChildEnv = "LESSON11_CRASH_CHILD"
+
+// crashOptions pack in 16 KiB chunks: the big file has 16 of them, the
+// small ones one or two, so each trial is quick even with -race.
+var crashOptions = codec.Options{ChunkSize: 16 << 10, Level: 1}
 
 // crashCorpus is the directory the crash test packs: one file of 256 KiB
 // and 19 small files of up to 32 KiB, the same in the parent and the child.
@@ -52,7 +57,7 @@ func TestCrashChild(t *testing.T) {
 	}
 	src, dst, _ := strings.Cut(dirs, " ")
 	e := &engine.Engine{Workers: 2}
-	err := e.PackPaths(context.Background(), crashPaths(src, dst), fast, engine.Output{
+	err := e.PackPaths(context.Background(), crashPaths(src, dst), crashOptions, engine.Output{
 		Done: func(p engine.Path, err error) {
 			if err == nil {
 				fmt.Printf("in place: %s\n", filepath.Base(p.Dst))
@@ -111,7 +116,7 @@ func TestACrashLeavesEveryOutputWholeOrAbsent(t *testing.T) {
 func laterRun(t *testing.T, src, dst string, want map[string][]byte, left []string, planted string) {
 	t.Helper()
 	e := &engine.Engine{Workers: 2}
-	if err := e.PackPaths(context.Background(), crashPaths(src, dst), fast, engine.Output{Overwrite: true}); err != nil {
+	if err := e.PackPaths(context.Background(), crashPaths(src, dst), crashOptions, engine.Output{Overwrite: true}); err != nil {
 		t.Fatalf("the later run: %v", err)
 	}
 	outputs, after := crashSurvivors(t, dst, want)
@@ -204,9 +209,9 @@ func containers(t *testing.T, paths []engine.Path) map[string][]byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		container := pipetest.OraclePack(t, data, fast)
+		container := pipetest.OraclePack(t, data, crashOptions)
 		var restored bytes.Buffer
-		if err := e.Unpack(context.Background(), &restored, bytes.NewReader(container), fast); err != nil || !bytes.Equal(restored.Bytes(), data) {
+		if err := e.Unpack(context.Background(), &restored, bytes.NewReader(container), crashOptions); err != nil || !bytes.Equal(restored.Bytes(), data) {
 			t.Fatalf("%s does not unpack to its input: %v", p.Src, err)
 		}
 		want[filepath.Base(p.Dst)] = container
