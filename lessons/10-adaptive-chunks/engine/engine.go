@@ -1,10 +1,12 @@
-// Package engine is lesson 08's engine: lesson 07's observed, governed
-// pipeline, whose reader keeps several reads in flight at their own
-// offsets when the input allows it (a regular file, a bytes.Reader), so a
-// device with a queue is kept busy; chunks still go to the writer in input
-// order, in the oracle's fixed chunks, so the output is byte for byte the
-// oracle's. Inputs that cannot be read at offsets, such as a pipe, keep
-// the sequential reader. See readat.go.
+// Package engine is lesson 10's engine: lesson 09's, whose Pack can pick
+// each chunk's size as it goes (Engine.Adaptive), steering it toward a
+// target encode time per chunk under the header's chunk size, with a
+// Controller fed by the workers' measured CPU times; its output is then
+// the oracle's for the schedule it chose (Stats.Schedule,
+// oracle.PackSchedule). See controller.go and adaptive.go. Without
+// Adaptive it is lesson 09's engine, byte for byte: lesson 07's observed,
+// governed pipeline, whose reader keeps several reads in flight at their
+// own offsets when the input allows it (see readat.go).
 package engine
 
 import (
