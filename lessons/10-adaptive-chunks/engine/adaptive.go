@@ -139,7 +139,6 @@ func (s *sizer) observe(off int64, n int, took time.Duration) {
 
 // docs:endregion observe
 
-
 // wrote records, for Stats.Schedule, that the writer wrote a chunk of n
 // bytes. Only the writer calls it, in frame order, so it needs no lock;
 // the schedule is read once the run is over.
