@@ -33,24 +33,14 @@ func NewChunker(r io.Reader, size int) *Chunker {
 // Next reads the next chunk into buf (grown to the chunk size if needed).
 // It returns io.EOF when the input is exhausted, and any read error
 // wrapped with the offset where it happened.
-func (c *Chunker) Next(buf []byte) (Chunk, error) { return c.NextN(buf, c.size) }
-
-// NextN is Next for a chunk of up to size bytes instead of the Chunker's
-// own size: an engine that picks each chunk's size as it goes (and an
-// oracle that replays the sizes it picked) cuts the stream with it. The
-// chunk is shorter than size only when the input ends inside it. size
-// must be at least 1.
-func (c *Chunker) NextN(buf []byte, size int) (Chunk, error) {
+func (c *Chunker) Next(buf []byte) (Chunk, error) {
 	if c.done {
 		return Chunk{}, io.EOF
 	}
-	if size < 1 {
-		return Chunk{}, fmt.Errorf("reading input at offset %d: chunk size %d is not positive", c.off, size)
+	if cap(buf) < c.size {
+		buf = make([]byte, c.size)
 	}
-	if cap(buf) < size {
-		buf = make([]byte, size)
-	}
-	n, err := io.ReadFull(c.br, buf[:size])
+	n, err := io.ReadFull(c.br, buf[:c.size])
 	switch {
 	case err == io.EOF: // nothing left: the previous chunk was the last
 		c.done = true
@@ -69,6 +59,21 @@ func (c *Chunker) NextN(buf []byte, size int) (Chunk, error) {
 	c.index++
 	c.off += int64(n)
 	return ch, nil
+}
+
+// NextN is Next for a chunk of up to size bytes instead of the Chunker's
+// own size: an engine that picks each chunk's size as it goes (and an
+// oracle that replays the sizes it picked) cuts the stream with it. The
+// chunk is shorter than size only when the input ends inside it. size
+// must be at least 1.
+func (c *Chunker) NextN(buf []byte, size int) (Chunk, error) {
+	if size < 1 {
+		return Chunk{}, fmt.Errorf("reading input at offset %d: chunk size %d is not positive", c.off, size)
+	}
+	own := c.size
+	c.size = size
+	defer func() { c.size = own }()
+	return c.Next(buf)
 }
 
 // atEOF reports whether the input has no more bytes.
