@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"packcourse/core/codec"
+	"packcourse/core/format"
 	"packcourse/final/engine"
 	"packcourse/final/govern"
 )
@@ -24,16 +25,15 @@ import (
 var slot = engine.MinBytes(engine.Pack, testOptions(codec.Options{}))
 
 // TestSmallFilesPassAHugeFileHoldingTheBudget holds a huge file at a gate
-// (its first write blocks) after it has taken all the shared budget it
-// can, then starts the small files. The budget is what the huge file's run
-// takes when nothing limits it, measured first, so it fills the budget. With the small lane every small
-// file finishes while the huge one is still held; without it, none can:
-// they all wait for bytes only the huge file can give back. The test
-// counts, in a synctest bubble where synctest.Wait returns once every
-// goroutine is blocked, so no timing is involved.
+// (its first frame's write blocks) after it has taken all the shared
+// budget it can, then starts the small files. The budget is the most the
+// huge file's run can hold (hugeFileDemand), so it fills the budget. With
+// the small lane every small file finishes while the huge one is still
+// held; without it, none can: they all wait for bytes only the huge file
+// can give back. The test counts, in a synctest bubble where synctest.Wait
+// returns once every goroutine is blocked, so no timing is involved.
 func TestSmallFilesPassAHugeFileHoldingTheBudget(t *testing.T) {
-	var demand int64
-	synctest.Test(t, func(t *testing.T) { demand = hugeFileDemand(t) })
+	demand := hugeFileDemand()
 	require.Greater(t, demand, 2*slot, "the huge file's run wants more than two slots")
 	for _, lane := range []bool{true, false} {
 		t.Run(fmt.Sprintf("lane=%v", lane), func(t *testing.T) {
@@ -56,26 +56,19 @@ func splitHuge(t *testing.T, p Plan) (huge, small []Job) {
 	return huge, small
 }
 
-// hugeFileDemand returns the bytes the huge file's run holds, under a
-// budget that never stops it, once it is held at the gate: what its own
-// bounds (workers, window) let it take.
-func hugeFileDemand(t *testing.T) int64 {
-	src, _ := corpus(t, 9, 16)
-	p, err := MakePlan(Pack, []string{src}, t.TempDir())
-	require.NoError(t, err)
-	huge, _ := splitHuge(t, p)
-	r := newRunnerWith(govern.Limits{CPU: 2, Bytes: 1 << 30, SmallFile: 2 * chunk}, codec.Options{})
-	gate := make(chan struct{})
-	r.FS = &gateFS{gate: gate, match: "huge.bin"}
-	done := make(chan []Result, 1)
-	go func() { done <- r.Run(t.Context(), Pack, huge) }()
-	synctest.Wait()
-	demand := r.governor().Stats().BytesInUse
-	close(gate)
-	for _, res := range <-done {
-		require.NoError(t, res.Err)
-	}
-	return demand
+// hugeFileDemand is the most bytes the huge file's run can hold: a job
+// (a chunk and its frame) for every chunk it may have in flight, and a
+// compressor for each of its two workers. It is computed, not measured:
+// held at the gate, the run has taken every job it may (none comes back
+// before its frame is written), but whether the second worker has made
+// its compressor by then depends on how the goroutines were scheduled.
+// Either way, what it leaves of the budget is less than a small file's
+// slot.
+func hugeFileDemand() int64 {
+	r := newRunner(codec.Options{})
+	cfg, o := r.Engine.Config(), r.Options
+	job := int64(o.ChunkSize + format.FrameHeaderLen + format.MaxBodyLen(o.ChunkSize))
+	return int64(cfg.InFlight)*job + int64(cfg.Workers)*codec.EncoderMemory(o)
 }
 
 func smallFilesPassHugeFile(t *testing.T, lane bool, demand int64) {
