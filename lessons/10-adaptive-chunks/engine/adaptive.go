@@ -125,6 +125,21 @@ func grow(buf []byte, size int) []byte {
 	return buf
 }
 
+// firstChunk is the size of a Pack's first chunk: the header's chunk size,
+// or with Adaptive the first size its Controller picks. An input no larger
+// takes lesson 09's fast path, as one chunk.
+func (e *Engine) firstChunk(chunkSize int) int {
+	return newSizer(e.Adaptive, chunkSize).next()
+}
+
+// wroteSmall records the fast path's one chunk as the whole schedule of an
+// Adaptive run, so that Stats.Schedule replays it as for any other run.
+func (m *meter) wroteSmall(a *Adaptive, f *codec.Frame) {
+	if a != nil && f != nil {
+		m.schedule = []int{f.RawLen}
+	}
+}
+
 // docs:region observe
 // observe gives the Controller one chunk's time: took as measured, or the
 // Cost standing in for it.

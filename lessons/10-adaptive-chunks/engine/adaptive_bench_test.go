@@ -11,7 +11,7 @@ import (
 	"packcourse/core/codec"
 	"packcourse/core/workload"
 	"packcourse/lessons/00-the-job/pipetest"
-	prev "packcourse/lessons/08-io-queue-depth/engine" // lesson 09's engine: fixed chunks
+	prev "packcourse/lessons/09-fair-scheduling/engine" // lesson 09's engine: fixed chunks
 	"packcourse/lessons/10-adaptive-chunks/engine"
 )
 
@@ -70,7 +70,7 @@ func BenchmarkAdaptive(b *testing.B) {
 // chunks the last run wrote, and of how many bytes.
 func benchChunks(b *testing.B, path string, e pipetest.Engine, o codec.Options, chunks func() (int, int64)) {
 	b.SetBytes(adaptiveBenchSize)
-	var out countingWriter
+	var out byteCounter
 	cpu0, ok0 := cpuTime()
 	for b.Loop() {
 		out = 0
@@ -94,12 +94,12 @@ func benchChunks(b *testing.B, path string, e pipetest.Engine, o codec.Options, 
 	b.ReportMetric(100*float64(out)/float64(size), "size-%")
 }
 
-// countingWriter counts the bytes written to it and keeps none.
-type countingWriter int64
+// byteCounter counts the bytes written to it and keeps none.
+type byteCounter int64
 
-func (w *countingWriter) Write(p []byte) (int, error) {
-	*w += countingWriter(len(p))
+func (w *byteCounter) Write(p []byte) (int, error) {
+	*w += byteCounter(len(p))
 	return len(p), nil
 }
 
-var _ io.Writer = (*countingWriter)(nil)
+var _ io.Writer = (*byteCounter)(nil)

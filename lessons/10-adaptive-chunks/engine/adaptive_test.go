@@ -12,7 +12,7 @@ import (
 	"packcourse/core/workload"
 	"packcourse/lessons/00-the-job/oracle"
 	"packcourse/lessons/00-the-job/pipetest"
-	prev "packcourse/lessons/08-io-queue-depth/engine" // lesson 09's engine: fixed chunks
+	prev "packcourse/lessons/09-fair-scheduling/engine" // lesson 09's engine: fixed chunks
 	"packcourse/lessons/10-adaptive-chunks/engine"
 )
 

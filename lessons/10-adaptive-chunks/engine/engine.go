@@ -5,8 +5,9 @@
 // the oracle's for the schedule it chose (Stats.Schedule,
 // oracle.PackSchedule). See controller.go and adaptive.go. Without
 // Adaptive it is lesson 09's engine, byte for byte: lesson 07's observed,
-// governed pipeline, whose reader keeps several reads in flight at their
-// own offsets when the input allows it (see readat.go).
+// governed pipeline, reading at offsets (readat.go), with a fast path for
+// an input of one chunk or less (fast.go) and a small lane of the
+// Governor's budget for small files (Governor.acquireSmall).
 package engine
 
 import (
@@ -188,7 +189,8 @@ func ChunkCost(chunkSize int) int64 { return int64(chunkSize) + int64(maxFrameLe
 // docs:endregion ChunkCost
 
 // Pack reads src one chunk at a time and writes it to dst as a container,
-// through lesson 03's pipeline with buffers from bounded pools. The output
+// through lesson 03's pipeline with buffers from bounded pools; an input of
+// one chunk or less takes the fast path instead (packSmall). The output
 // is byte for byte the oracle's. The first error stops every stage and is
 // returned; cancelling ctx returns ctx's error. Every buffer is back in its
 // pool when Pack returns, whatever happened.
@@ -202,6 +204,17 @@ func (e *Engine) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec
 		e.record(m)
 		return err
 	}
+	// docs:region fast-path-choice
+	small, isSmall, err := oneChunk(src, e.firstChunk(s.Header().ChunkSize))
+	if err != nil {
+		e.record(m)
+		return err
+	}
+	if isSmall {
+		defer e.record(m) // no pools: the fast path has no pipeline
+		return e.packSmall(ctx, dst, small, s, m)
+	}
+	// docs:endregion fast-path-choice
 	gov := governed{e.Governor}
 	if err := gov.checkCost(ChunkCost(s.Header().ChunkSize)); err != nil {
 		e.record(m)
