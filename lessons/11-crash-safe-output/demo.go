@@ -19,7 +19,7 @@ import (
 
 	// prev is the previous lesson's engine, which writes straight into
 	// its output.
-	prev "packcourse/lessons/08-io-queue-depth/engine"
+	prev "packcourse/lessons/10-adaptive-chunks/engine"
 )
 
 // wrapFS, if set, wraps the file system PackPaths works through in step 3.

@@ -31,6 +31,9 @@ require (
 	packcourse/lessons/05-counters-atomics v0.0.0
 	packcourse/lessons/06-global-governance v0.0.0
 	packcourse/lessons/07-observability v0.0.0
+	packcourse/lessons/08-io-queue-depth v0.0.0
+	packcourse/lessons/09-fair-scheduling v0.0.0
+	packcourse/lessons/10-adaptive-chunks v0.0.0
 )
 
 replace packcourse/lessons/00-the-job => ../00-the-job
@@ -51,6 +54,8 @@ replace packcourse/lessons/06-global-governance => ../06-global-governance
 
 replace packcourse/lessons/07-observability => ../07-observability
 
-require packcourse/lessons/08-io-queue-depth v0.0.0
-
 replace packcourse/lessons/08-io-queue-depth => ../08-io-queue-depth
+
+replace packcourse/lessons/09-fair-scheduling => ../09-fair-scheduling
+
+replace packcourse/lessons/10-adaptive-chunks => ../10-adaptive-chunks

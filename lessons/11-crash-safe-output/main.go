@@ -7,9 +7,6 @@
 // (or -interrupt-after N, which sends the program its own SIGINT); and
 // checks what is left: every output whole or absent, no temporary file.
 // Interrupted, it exits with status 130, as a shell does for Ctrl-C.
-//
-// With -sweep PATH it runs lesson 08's read-depth sweep instead: see
-// sweep.go.
 package main
 
 import (
@@ -34,9 +31,6 @@ func main() { os.Exit(run()) }
 // Ctrl-C ends the program at once.
 func run() int {
 	cfg := parseFlags()
-	if cfg.sweep != "" {
-		return exitStatus(context.Background(), runSweep(cfg.sweep, cfg.size, cfg.chunk))
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	context.AfterFunc(ctx, stop)
@@ -62,25 +56,23 @@ func exitStatus(ctx context.Context, err error) int {
 // config is the command line.
 type config struct {
 	files          int    // small files to generate besides the big one
-	size           string // the big file's size; with -sweep, the sweep's file
+	size           string // the big file's size
 	chunk          string // chunk size
 	workers        int    // files packed at once, and encoders per file
 	out            string // the directory to work in; "" means a new temporary one, removed at the end
 	overwrite      bool   // replace outputs that exist already (in a reused -out directory)
 	interruptAfter int    // send ourselves SIGINT once this many files are in place; 0 means never
-	sweep          string // run the read-depth sweep on this path instead
 }
 
 func parseFlags() config {
 	var c config
 	flag.IntVar(&c.files, "files", 40, "small files to generate besides the big one")
-	flag.StringVar(&c.size, "size", "8MiB", "size of the big file (with -sweep: of the sweep's file)")
+	flag.StringVar(&c.size, "size", "8MiB", "size of the big file")
 	flag.StringVar(&c.chunk, "chunk", "256KiB", "chunk size")
 	flag.IntVar(&c.workers, "workers", 2, "files packed at once, and encoding goroutines per file")
 	flag.StringVar(&c.out, "out", "", "directory to work in, kept afterwards (default: a new temporary directory, removed at the end)")
 	flag.BoolVar(&c.overwrite, "overwrite", false, "replace outputs that exist already (with an -out directory used before)")
 	flag.IntVar(&c.interruptAfter, "interrupt-after", 0, "send this program SIGINT once this many files are in place, as Ctrl-C would")
-	flag.StringVar(&c.sweep, "sweep", "", "lesson 08's sweep: read throughput against depth on this file, or on a new file in this directory")
 	flag.Parse()
 	return c
 }

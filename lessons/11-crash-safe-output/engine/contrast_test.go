@@ -14,7 +14,7 @@ import (
 
 	// prev is the previous lesson's engine, which writes straight into
 	// the output: the "before" of this lesson's tests, benchmarks and demo.
-	prev "packcourse/lessons/08-io-queue-depth/engine"
+	prev "packcourse/lessons/10-adaptive-chunks/engine"
 )
 
 // docs:region TestWritingStraightToTheOutputLeavesAPartialFile

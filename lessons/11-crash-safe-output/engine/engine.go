@@ -52,6 +52,12 @@ type Engine struct {
 	// reader; less than 1 means DetectReadDepth's choice for the input.
 	ReadDepth int
 
+	// Adaptive, if set, has Pack pick each chunk's size as it goes,
+	// toward a target encode time per chunk, with the header's chunk size
+	// as the cap (see Adaptive). Nil means every chunk is the header's
+	// chunk size, as in lesson 09.
+	Adaptive *Adaptive
+
 	last    atomic.Pointer[Stats]
 	running atomic.Pointer[meter] // the run started last, for Progress
 }
@@ -76,6 +82,11 @@ type Stats struct {
 
 	ReadDepth         int // reads the run could have in flight at once: 1 for the sequential reader
 	PeakReadsInFlight int // most ReadAt calls in flight at once; 0 for the sequential reader
+
+	// Schedule is the raw length of every chunk written, in order, when
+	// the run was Adaptive (nil otherwise): the sizes it picked, which
+	// oracle.PackSchedule replays to the same bytes.
+	Schedule []int
 }
 
 // docs:region Progress
@@ -174,7 +185,8 @@ func ChunkCost(chunkSize int) int64 { return int64(chunkSize) + int64(maxFrameLe
 // docs:endregion ChunkCost
 
 // Pack reads src one chunk at a time and writes it to dst as a container,
-// through lesson 03's pipeline with buffers from bounded pools. The output
+// through lesson 03's pipeline with buffers from bounded pools; an input of
+// one chunk or less takes the fast path instead (packSmall). The output
 // is byte for byte the oracle's. The first error stops every stage and is
 // returned; cancelling ctx returns ctx's error. Every buffer is back in its
 // pool when Pack returns, whatever happened.
@@ -188,6 +200,17 @@ func (e *Engine) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec
 		e.record(m)
 		return err
 	}
+	// docs:region fast-path-choice
+	small, isSmall, err := oneChunk(src, e.firstChunk(s.Header().ChunkSize))
+	if err != nil {
+		e.record(m)
+		return err
+	}
+	if isSmall {
+		defer e.record(m) // no pools: the fast path has no pipeline
+		return e.packSmall(ctx, dst, small, s, m)
+	}
+	// docs:endregion fast-path-choice
 	gov := governed{e.Governor}
 	if err := gov.checkCost(ChunkCost(s.Header().ChunkSize)); err != nil {
 		e.record(m)
@@ -199,6 +222,7 @@ func (e *Engine) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec
 		return err
 	}
 	p := newPackRun(s, e.workers(), e.queue(), depth, e.EncodeHook, m, gov)
+	p.sizes = newSizer(e.Adaptive, s.Header().ChunkSize)
 	p.timing = e.Metrics.timers(e.Governor)
 	m.watch(p.levels)
 	defer func() { e.record(m, p.inputs, p.frames) }()

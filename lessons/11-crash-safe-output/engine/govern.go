@@ -16,7 +16,9 @@ import (
 //   - CPU tokens: a worker holds one while it encodes or decodes a chunk;
 //   - I/O tokens: a reader or writer holds one for one read or one write;
 //   - bytes: a chunk holds the bytes of its buffers from the moment it is
-//     read until its frame is written.
+//     read until its frame is written. Limits.SmallBytes of them may be
+//     set apart as the small lane, which only small files queue on (see
+//     acquireSmall).
 //
 // Every run that shares it acquires in one order, and that order is what
 // makes deadlock impossible: a chunk's bytes first, all of them in one
@@ -28,7 +30,8 @@ type Governor struct {
 	limits Limits
 	cpu    *semaphore.Weighted
 	io     *semaphore.Weighted
-	bytes  *semaphore.Weighted
+	bytes  *semaphore.Weighted // the budget less the small lane: every file may use it
+	small  *semaphore.Weighted // the small lane: nil when Limits.SmallBytes is 0
 
 	busy, reading, held gauge // CPU tokens, I/O tokens and bytes held now, with their peaks
 
@@ -36,11 +39,17 @@ type Governor struct {
 	spares   map[int]*sync.Pool // buffers no chunk holds, by capacity
 }
 
-// Limits are a Governor's sizes. Each must be at least 1.
+// Limits are a Governor's sizes. CPU, IO and Bytes must be at least 1.
 type Limits struct {
 	CPU   int   // encodes and decodes running at once, across every file
 	IO    int   // reads and writes in progress at once, across every file
 	Bytes int64 // bytes of chunk and frame buffers held at once, across every file
+
+	// SmallBytes is the part of Bytes set apart for small files (one
+	// chunk or less, packed on the fast path): the small lane. 0 means
+	// no lane, every file queues on the whole budget, as in lesson 08.
+	// It must be less than Bytes, so that large files keep some.
+	SmallBytes int64
 }
 
 // docs:endregion Governor
@@ -50,13 +59,20 @@ func NewGovernor(l Limits) (*Governor, error) {
 	if l.CPU < 1 || l.IO < 1 || l.Bytes < 1 {
 		return nil, fmt.Errorf("engine: every limit must be at least 1, got %+v", l)
 	}
-	return &Governor{
+	if l.SmallBytes < 0 || l.SmallBytes >= l.Bytes {
+		return nil, fmt.Errorf("engine: the small lane must be at least 0 and less than the budget (%d bytes), got %d", l.Bytes, l.SmallBytes)
+	}
+	g := &Governor{
 		limits: l,
 		cpu:    semaphore.NewWeighted(int64(l.CPU)),
 		io:     semaphore.NewWeighted(int64(l.IO)),
-		bytes:  semaphore.NewWeighted(l.Bytes),
+		bytes:  semaphore.NewWeighted(l.Bytes - l.SmallBytes),
 		spares: map[int]*sync.Pool{},
-	}, nil
+	}
+	if l.SmallBytes > 0 {
+		g.small = semaphore.NewWeighted(l.SmallBytes)
+	}
+	return g, nil
 }
 
 // Limits returns the limits g was made with.
@@ -67,7 +83,7 @@ func (g *Governor) Limits() Limits { return g.limits }
 type GovernorStats struct {
 	CPU   int   // CPU tokens held now: workers encoding or decoding
 	IO    int   // I/O tokens held now: reads and writes in progress
-	Bytes int64 // bytes held now by chunks in flight
+	Bytes int64 // bytes held now by chunks in flight, small lane included
 
 	PeakCPU   int   // most CPU tokens held at once: busy workers, across every file
 	PeakIO    int   // most I/O tokens held at once: reads and writes in progress
@@ -106,10 +122,11 @@ func (g *Governor) acquireBytes(ctx context.Context, n int64) error {
 	return acquire(ctx, g.bytes, &g.held, n)
 }
 
-// fits fails for a request of more bytes than the whole budget.
+// fits fails for a request of more bytes than the whole budget (less the
+// small lane, which a large file may not use).
 func (g *Governor) fits(n int64) error {
-	if n > g.limits.Bytes {
-		return fmt.Errorf("%w: one chunk needs %d bytes, the budget holds %d", ErrOverBudget, n, g.limits.Bytes)
+	if shared := g.limits.Bytes - g.limits.SmallBytes; n > shared {
+		return fmt.Errorf("%w: one chunk needs %d bytes, the budget holds %d", ErrOverBudget, n, shared)
 	}
 	return nil
 }
@@ -117,6 +134,31 @@ func (g *Governor) fits(n int64) error {
 // docs:endregion fail-fast
 
 func (g *Governor) releaseBytes(n int64) { release(g.bytes, &g.held, n) }
+
+// docs:region acquireSmall
+// acquireSmall is acquireBytes for a small file's chunk, and returns the
+// semaphore the n bytes came from, to give them back to. It takes them
+// from the shared budget if they are free there at once, with nobody
+// waiting (TryAcquire never jumps the line); otherwise it queues on the
+// small lane, behind small files only. However many chunks of a large
+// file wait for the shared budget, or hold it, none is ever ahead of a
+// small file in its line. Without a lane, or for a chunk too big for it,
+// it is acquireBytes.
+func (g *Governor) acquireSmall(ctx context.Context, n int64) (*semaphore.Weighted, error) {
+	if g.small == nil || n > g.limits.SmallBytes {
+		return g.bytes, g.acquireBytes(ctx, n)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if g.bytes.TryAcquire(n) {
+		g.held.add(n)
+		return g.bytes, nil
+	}
+	return g.small, acquire(ctx, g.small, &g.held, n)
+}
+
+// docs:endregion acquireSmall
 
 // docs:region tokens
 // withCPU runs f, one encode or decode, under a CPU token. f must not wait
@@ -239,6 +281,28 @@ func (r governed) io(ctx context.Context, f func() error) error {
 }
 
 // docs:endregion hooks
+
+// takeSmallChunk is takeChunk for the fast path's one chunk: its bytes
+// come from acquireSmall, and drop gives them back where they came from.
+func (r governed) takeSmallChunk(ctx context.Context, cost int64) (drop func(), err error) {
+	if r.g == nil {
+		return func() {}, nil
+	}
+	from, err := r.g.acquireSmall(ctx, cost)
+	if err != nil {
+		return nil, err
+	}
+	return func() { release(from, &r.g.held, cost) }, nil
+}
+
+// checkSmallCost is checkCost for the fast path: a chunk that fits the
+// small lane can always start, even if it is more than the rest.
+func (r governed) checkSmallCost(cost int64) error {
+	if r.g == nil || (r.g.small != nil && cost <= r.g.limits.SmallBytes) {
+		return nil
+	}
+	return r.g.fits(cost)
+}
 
 // checkCost fails at once, before anything is read, if one chunk costs
 // more bytes than g's whole budget: no chunk of the run could ever start.

@@ -20,6 +20,8 @@ type meter struct {
 	readDepth     int   // set before the run starts
 	readsInFlight gauge // ReadAt calls going now, when reading at offsets
 
+	schedule []int // each chunk's size in frame order, when adaptive: the writer's alone
+
 	busy   atomic.Int64                  // workers encoding (decoding) a chunk now
 	places atomic.Pointer[func(*Levels)] // reads the run's FIFO and pools, for levels
 
@@ -43,6 +45,8 @@ func (m *meter) stats() Stats {
 
 		ReadDepth:         max(m.readDepth, 1),
 		PeakReadsInFlight: int(m.readsInFlight.peak.Load()),
+
+		Schedule: m.schedule,
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 	"packcourse/core/workload"
 	"packcourse/lessons/11-crash-safe-output/engine"
 
-	prev "packcourse/lessons/08-io-queue-depth/engine"
+	prev "packcourse/lessons/10-adaptive-chunks/engine"
 )
 
 // docs:region BenchmarkPackFiles

@@ -24,6 +24,7 @@ type packRun struct {
 	hook      func(index int) error // Engine.EncodeHook
 	meter     *meter
 	gov       governed // Engine.Governor, and how this run uses it
+	sizes     *sizer   // picks each chunk's size: Engine.Adaptive
 	timing    timers   // the histograms to record into; none when metrics are off
 	cost      int64    // bytes each chunk takes from the Governor's budget
 
@@ -41,6 +42,7 @@ type packRun struct {
 // it back.
 type packJob struct {
 	chunk  codec.Chunk
+	off    int64 // where the chunk starts in the input
 	frame  future[codec.Frame]
 	readAt time.Time // when the reader had the chunk, for the queue-wait histogram
 }
@@ -114,12 +116,13 @@ func (p *packRun) read(ctx context.Context, chunks *codec.Chunker) error {
 			return err
 		}
 		var chunk codec.Chunk
+		off := chunks.Offset()
 		wait = startStep(ctx, "wait for I/O token", p.timing.ioWait)
 		err = p.gov.io(ctx, func() (err error) {
 			wait.end()
 			read := startStep(ctx, "read", nil)
 			defer read.end()
-			chunk, err = chunks.Next(buf)
+			chunk, err = chunks.NextN(buf, p.sizes.next())
 			return err
 		})
 		if err != nil {
@@ -140,7 +143,7 @@ func (p *packRun) read(ctx context.Context, chunks *codec.Chunker) error {
 			p.gov.dropChunk(p.cost)
 			return err
 		}
-		if err := send(ctx, p.jobs, packJob{chunk, frame, readAt}, nil); err != nil {
+		if err := send(ctx, p.jobs, packJob{chunk, off, frame, readAt}, nil); err != nil {
 			p.inputs.put(chunk.Data)
 			p.gov.dropChunk(p.cost)
 			return err
@@ -179,7 +182,7 @@ func (p *packRun) encode(ctx context.Context) error {
 			defer p.meter.busy.Add(-1)
 			work := startStep(ctx, "encode", p.timing.cpu)
 			defer work.end()
-			f, err = p.encodeChunk(enc, out, job.chunk)
+			f, err = p.encodeTimed(enc, out, job)
 			return err
 		})
 		p.inputs.put(job.chunk.Data)
@@ -207,7 +210,7 @@ func (p *packRun) encodeChunk(enc *codec.Encoder, out []byte, c codec.Chunk) (co
 			return codec.Frame{}, fmt.Errorf("encoding chunk %d: %w", c.Index, err)
 		}
 	}
-	if max := maxFrameLen(p.chunkSize); cap(out) < max {
+	if max := maxFrameLen(p.sizes.bufferLen(len(c.Data))); cap(out) < max {
 		out = make([]byte, 0, max)
 	}
 	return enc.Encode(out, c.Index, c.Last, c.Data)
@@ -251,6 +254,7 @@ func (p *packRun) write(ctx context.Context, dst io.Writer) error {
 		}
 		digest.Add(f.Sum, f.RawLen)
 		p.meter.wroteChunk(f.RawLen)
+		p.meter.wrote(p.sizes, f.RawLen)
 	}
 }
 

@@ -55,12 +55,6 @@ func asReadAt(src io.Reader) (s readAtSource, ok bool, err error) {
 
 // docs:endregion readAtSource
 
-// chunks is how many chunks the source makes: the oracle's fixed-size
-// chunks, the last one shorter, none at all for an empty input.
-func (s readAtSource) chunks(chunkSize int) int {
-	return int((s.size + int64(chunkSize) - 1) / int64(chunkSize))
-}
-
 // docs:region readAhead
 // readAhead is read's twin for an input read at offsets. Like read, it
 // puts each chunk's future in line first, in input order, so the writer
@@ -80,8 +74,8 @@ func (p *packRun) readAhead(ctx context.Context, src readAtSource, depth int) er
 	defer reads.Wait() // before close(p.jobs): a read may still hand on its chunk
 	slots := make(chan struct{}, depth)
 	var failed atomic.Bool
-	n := src.chunks(p.chunkSize)
-	for i := range n {
+	var off int64 // where the next chunk starts
+	for i := 0; off < src.size; i++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -96,9 +90,14 @@ func (p *packRun) readAhead(ctx context.Context, src readAtSource, depth int) er
 			p.unreserve(buf)
 			return err
 		}
+		size := p.sizes.next()
+		n := min(int64(size), src.size-off)
+		c := codec.Chunk{Index: i, Data: grow(buf, size)[:n], Last: off+n == src.size}
+		at := off
+		off += n
 		reads.Go(func() {
 			defer func() { <-slots }()
-			p.readChunkAt(ctx, src, codec.Chunk{Index: i, Data: buf, Last: i == n-1}, frame, &failed)
+			p.readChunkAt(ctx, src, at, c, frame, &failed)
 		})
 	}
 	close(p.queue)
@@ -108,8 +107,8 @@ func (p *packRun) readAhead(ctx context.Context, src readAtSource, depth int) er
 // docs:endregion readAhead
 
 // reserve takes what one chunk needs before its read starts, in read's
-// order: its bytes (governed), an input buffer of full chunk size, and its
-// future's place in the writer's line.
+// order: its bytes (governed), an input buffer (made to size once the
+// chunk's size is known), and its future's place in the writer's line.
 func (p *packRun) reserve(ctx context.Context) ([]byte, future[codec.Frame], error) {
 	if err := p.gov.takeChunk(ctx, p.cost); err != nil {
 		return nil, nil, err
@@ -118,9 +117,6 @@ func (p *packRun) reserve(ctx context.Context) ([]byte, future[codec.Frame], err
 	if err != nil {
 		p.gov.dropChunk(p.cost)
 		return nil, nil, err
-	}
-	if cap(buf) < p.chunkSize {
-		buf = make([]byte, p.chunkSize)
 	}
 	frame := newFuture[codec.Frame]()
 	if err := send(ctx, p.queue, frame, &p.meter.queueFull); err != nil {
@@ -137,12 +133,10 @@ func (p *packRun) unreserve(buf []byte) {
 	p.gov.dropChunk(p.cost)
 }
 
-// readChunkAt reads chunk c (c.Data is a full-size buffer) at its offset,
-// then hands it to a worker with its future. A failed read resolves the
-// future with the error instead, and sets failed.
-func (p *packRun) readChunkAt(ctx context.Context, src readAtSource, c codec.Chunk, frame future[codec.Frame], failed *atomic.Bool) {
-	off := int64(c.Index) * int64(p.chunkSize)
-	c.Data = c.Data[:min(int64(p.chunkSize), src.size-off)]
+// readChunkAt reads chunk c (c.Data is its length) at offset off, then
+// hands it to a worker with its future. A failed read resolves the future
+// with the error instead, and sets failed.
+func (p *packRun) readChunkAt(ctx context.Context, src readAtSource, off int64, c codec.Chunk, frame future[codec.Frame], failed *atomic.Bool) {
 	wait := startStep(ctx, "wait for I/O token", p.timing.ioWait)
 	err := p.gov.io(ctx, func() error {
 		wait.end()
@@ -159,7 +153,7 @@ func (p *packRun) readChunkAt(ctx context.Context, src readAtSource, c codec.Chu
 		return
 	}
 	p.meter.readChunk(len(c.Data))
-	if err := send(ctx, p.jobs, packJob{c, frame, p.timing.queueWait.start()}, nil); err != nil {
+	if err := send(ctx, p.jobs, packJob{c, off, frame, p.timing.queueWait.start()}, nil); err != nil {
 		p.unreserve(c.Data)
 	}
 }
