@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"packcourse/tools/internal/course"
 )
@@ -49,21 +50,32 @@ func writeList(w io.Writer, lessons []course.Lesson, exercises []course.Exercise
 	}
 	fmt.Fprintln(w, "Lessons and exercises (do each lesson's exercises after reading it):")
 	fmt.Fprintln(w)
+	width := titleWidth(lessons)
 	listed := map[string]bool{}
 	for _, l := range lessons {
-		fmt.Fprintf(w, "  %s  %-36s %s\n", l.Number, l.Title, l.Dir)
+		fmt.Fprintf(w, "  %s  %-*s %s\n", l.Number, width, l.Title, l.Dir)
 		writeExercises(w, byLesson[l.Number], state)
 		listed[l.Number] = true
 	}
 	for _, e := range exercises {
 		if !listed[e.Lesson] {
-			fmt.Fprintf(w, "  %s  %-36s %s\n", e.Lesson, "(lesson not written yet)", "")
+			fmt.Fprintf(w, "  %s  %-*s %s\n", e.Lesson, width, "(lesson not written yet)", "")
 			writeExercises(w, byLesson[e.Lesson], state)
 			listed[e.Lesson] = true
 		}
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Grade an exercise with: go run ./tools/cmd/course grade NAME")
+}
+
+// titleWidth is the width of the title column: the longest title, so
+// that the directories line up, and at least 36.
+func titleWidth(lessons []course.Lesson) int {
+	width := 36
+	for _, l := range lessons {
+		width = max(width, utf8.RuneCountInString(l.Title))
+	}
+	return width
 }
 
 func writeExercises(w io.Writer, exercises []course.Exercise, state *course.State) {
