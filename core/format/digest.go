@@ -13,6 +13,7 @@ type Digest struct {
 	keyed    bool
 	frames   uint64
 	rawBytes uint64
+	sum      [SumLen]byte // Add's argument, copied here: given to h.Write directly it would escape, one allocation a frame
 }
 
 // NewDigest returns a Digest that hashes checksums with h: SHA-256 for a
@@ -22,7 +23,8 @@ func NewDigest(h hash.Hash, keyed bool) *Digest { return &Digest{h: h, keyed: ke
 
 // Add records the next frame, by the checksum and length of its raw chunk.
 func (d *Digest) Add(sum [SumLen]byte, rawLen int) {
-	d.h.Write(sum[:])
+	d.sum = sum
+	d.h.Write(d.sum[:])
 	d.frames++
 	d.rawBytes += uint64(rawLen)
 }

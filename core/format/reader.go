@@ -33,6 +33,10 @@ type Reader struct {
 	trailer   Trailer
 	trailerAt int64
 	done      bool
+
+	// hdr holds the frame header being read. A local array would escape
+	// to the heap through io.ReadFull: one allocation per frame.
+	hdr [FrameHeaderLen]byte
 }
 
 // NewReader returns a Reader for r that rejects headers declaring chunks
@@ -131,7 +135,7 @@ func (r *Reader) Next(buf []byte) (Frame, error) {
 }
 
 func (r *Reader) readFrame(at int64, buf []byte) (Frame, error) {
-	var hdr [FrameHeaderLen]byte
+	hdr := &r.hdr
 	hdr[0] = tagFrame
 	n, err := io.ReadFull(r.br, hdr[1:])
 	r.off += int64(n)

@@ -26,52 +26,78 @@ type job struct {
 	err    error         // why reading or transforming it failed, for the writer to report in order
 	done   chan struct{} // the job's future: sent once when out (or err) is ready
 	bytes  govern.Grant  // what its buffers are charged
-	reuse  bool          // in came from takeChunkBuffer, and goes back there
+	spares spareKey      // where in and out go back to when the job is dropped
 }
 
-func newJob() *job {
-	// done holds one signal, so the worker never waits for the writer.
-	return &job{done: make(chan struct{}, 1)}
+// newJobs returns the function that makes a run's jobs. Each starts with
+// the buffers of a job an earlier run dropped, if there are any of the
+// same kind: a run would otherwise allocate (and the kernel fault in) a
+// chunk and a frame buffer per job, which for a small file costs more
+// than packing it, and for a large one is megabytes of fresh memory per
+// run. Pack reads into a chunk-sized buffer; unpack's buffers grow as the
+// frame's bytes arrive (see unpackSteps.read), so they start empty.
+func newJobs(op Op, chunkSize int) func() *job {
+	k := spareKey{size: chunkSize, pack: op == Pack}
+	return func() *job {
+		// done holds one signal, so the worker never waits for the writer.
+		return &job{done: make(chan struct{}, 1), spares: k, in: k.take(false), out: k.take(true)}
+	}
 }
 
 func (j *job) grant() *govern.Grant { return &j.bytes }
 
-// retire gives a chunk buffer back for the next run's jobs; the rest of
-// its buffers are left to the garbage collector.
+// retire gives the job's buffers back for the jobs of later runs.
 func (j *job) retire() {
-	if j.reuse {
-		giveChunkBuffer(j.in)
-		j.in, j.reuse = nil, false
+	j.spares.give(false, j.in)
+	j.spares.give(true, j.out)
+	j.in, j.out, j.frame = nil, nil, format.Frame{}
+}
+
+// A spareKey says which jobs' buffers are interchangeable: those of runs
+// in the same direction with the same chunk size, for which a job is
+// charged jobBytes(size). Every buffer a job holds stays within that
+// charge (format.Reader and the Decoder never grow one past what the
+// header's chunk size allows), so a job that takes a spare holds no more
+// than it was charged for. As with a coder's state (coder.retire), a
+// buffer waiting here is not charged, and the garbage collector frees
+// what no job takes within two collections.
+type spareKey struct {
+	size int
+	pack bool
+}
+
+// spares holds one sync.Pool of *[]byte for each end (in, out) of each
+// spareKey's jobs.
+var spares sync.Map // spareEnd -> *sync.Pool
+
+type spareEnd struct {
+	spareKey
+	out bool
+}
+
+// take returns a spare buffer for a job's out (or in) end, empty, or nil
+// if there is none.
+func (k spareKey) take(out bool) []byte {
+	if b, ok := k.pool(out).Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return nil
+}
+
+// give keeps b, the out (or in) buffer of a job being dropped, for a later
+// job.
+func (k spareKey) give(out bool, b []byte) {
+	if cap(b) > 0 {
+		k.pool(out).Put(&b)
 	}
 }
 
-// chunkBuffers keeps the chunk buffers of jobs that finished runs dropped,
-// by size, for the jobs of later runs: a small file is read into a
-// chunk-sized buffer (its size is not trusted), and allocating and clearing
-// 1 MiB for a file of a few kilobytes costs more than packing it. As with
-// a coder's state (coder.retire), a buffer waiting here is not charged;
-// the job that takes it is.
-var chunkBuffers sync.Map // int -> *sync.Pool of *[]byte
-
-// takeChunkBuffer returns a buffer of size bytes, reused if it can be.
-func takeChunkBuffer(size int) []byte {
-	if b, ok := chunkBufferPool(size).Get().(*[]byte); ok {
-		return (*b)[:size]
-	}
-	return make([]byte, size)
-}
-
-// giveChunkBuffer keeps b, which takeChunkBuffer returned, for reuse.
-func giveChunkBuffer(b []byte) {
-	b = b[:cap(b)]
-	chunkBufferPool(len(b)).Put(&b)
-}
-
-func chunkBufferPool(size int) *sync.Pool {
-	if p, ok := chunkBuffers.Load(size); ok {
+func (k spareKey) pool(out bool) *sync.Pool {
+	e := spareEnd{k, out}
+	if p, ok := spares.Load(e); ok {
 		return p.(*sync.Pool)
 	}
-	p, _ := chunkBuffers.LoadOrStore(size, new(sync.Pool))
+	p, _ := spares.LoadOrStore(e, new(sync.Pool))
 	return p.(*sync.Pool)
 }
 

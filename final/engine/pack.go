@@ -44,9 +44,10 @@ func (p *packSteps) chunkSize() int       { return p.s.Header().ChunkSize }
 func (p *packSteps) coderBytes() int64    { return codec.EncoderMemory(p.o) }
 
 func (p *packSteps) read(j *job) error {
-	if j.in == nil {
-		// Once per job; the job's bytes were charged for it.
-		j.in, j.reuse = takeChunkBuffer(p.chunkSize()), true
+	if cap(j.in) < p.chunkSize() {
+		// Once per job, unless it took a spare: its bytes were charged for
+		// a chunk, and with a chunk's room the Chunker never allocates.
+		j.in = make([]byte, p.chunkSize())
 	}
 	size := p.chunkSize()
 	if p.sizes != nil {

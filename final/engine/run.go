@@ -171,7 +171,7 @@ func (r *run) reserve(ctx context.Context) error {
 		return r.fail(stageRead, 0, err)
 	}
 	jobBase, coderBase := base.Split(slot)
-	r.jobs = newBudgetPool(r.gov, jobBase, r.inFlight, newJob)
+	r.jobs = newBudgetPool(r.gov, jobBase, r.inFlight, newJobs(r.op, r.s.chunkSize()))
 	r.coders = newBudgetPool(r.gov, coderBase, r.workers, newCoder(r.s))
 	return nil
 }
