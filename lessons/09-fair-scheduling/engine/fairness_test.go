@@ -100,8 +100,8 @@ func packMixed(t *testing.T, b mixedBatch, packFiles func(ctx context.Context, s
 // every write takes slowWrite (a stalled pipe, a slow network share):
 // while it waits there it holds all the budget it can. Two chunk-times
 // later 16 small files (1 byte to one chunk) are handed to PackFiles. The
-// budget is the same for both lessons: 6 chunks' bytes, of which lesson
-// 09 sets 2 apart as the small lane.
+// budget is the same for both lessons: 4 chunks' bytes (batchBudget), of
+// which lesson 09 sets 2 apart as the small lane (laneChunks).
 //
 // Lesson 08: the small files' bytes can only come from the huge file, so
 // the last of them finishes no sooner than the huge file's next write.
