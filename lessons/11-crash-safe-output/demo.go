@@ -197,7 +197,8 @@ func interruptSelf() {
 // docs:region checkOutputs
 // checkOutputs looks at what is in the outputs' directory: every output
 // must be absent or unpack to its input, and nothing else may be there,
-// temporary files included.
+// temporary files included. paths[0] is the file step 2 packed on its own,
+// so the count covers one more output than step 3's.
 func checkOutputs(paths []engine.Path, o codec.Options) error {
 	dir := filepath.Dir(paths[0].Dst)
 	fmt.Printf("\n4. what is in %s:\n", rel(dir))
@@ -226,7 +227,8 @@ func checkOutputs(paths []engine.Path, o codec.Options) error {
 			whole++
 		}
 	}
-	fmt.Printf("   %d outputs whole (each unpacks to its input), %d absent, %d partial or stray files\n", whole, len(paths)-whole, len(bad))
+	fmt.Printf("   of %d outputs (%s from step 2 included): %d whole (each unpacks to its input), %d absent, %d partial or stray files\n",
+		len(paths), filepath.Base(paths[0].Src), whole, len(paths)-whole, len(bad))
 	if len(bad) > 0 {
 		return fmt.Errorf("left behind: %s", strings.Join(bad, "; "))
 	}
