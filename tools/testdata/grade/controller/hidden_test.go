@@ -95,6 +95,41 @@ func TestReturnsMultiplesOfTheGranularity(t *testing.T) {
 	}
 }
 
+// After one observation the size is known exactly: 16 KiB (Min) took
+// 2.6ms, 158.7ns per byte, so the target of 4ms wants about 25,206 bytes,
+// outside the dead band and within a factor 2 of Min: 24 KiB, rounded
+// down. An estimate that starts at 0 and smooths the first observation in
+// has an eighth of the cost per byte, wants 8 times the size, and is held
+// at 32 KiB by the step bound.
+func TestTakesTheFirstObservationAsItIs(t *testing.T) {
+	c := newController(t, testConfig())
+	observe(t, c, testMin, 2600*time.Microsecond)
+	const want, fromZero = 6 * Granularity, 2 * testMin
+	switch got := c.Next(); got {
+	case want:
+	case fromZero:
+		t.Fatalf("Next() = %d after one observation (%d bytes in 2.6ms), want %d: the estimate was an eighth of the cost per byte; the first observation is the estimate as it is, not smoothed into a starting value of 0", got, testMin, want)
+	default:
+		t.Fatalf("Next() = %d after one observation (%d bytes in 2.6ms), want %d: the first observation is the estimate as it is (158.7ns per byte, so about 25,206 bytes for 4ms), and the size moves to it, rounded down to a multiple of Granularity", got, testMin, want)
+	}
+}
+
+// After one observation whose ideal is 6.7 Granularity units (16 KiB in
+// 2.388ms wants about 27,444 bytes), the size is 6 units, rounded down:
+// rounding to the nearest multiple gives 7.
+func TestRoundsTheSizeDown(t *testing.T) {
+	c := newController(t, testConfig())
+	observe(t, c, testMin, 2388*time.Microsecond)
+	const want, nearest = 6 * Granularity, 7 * Granularity
+	switch got := c.Next(); got {
+	case want:
+	case nearest:
+		t.Fatalf("Next() = %d after one observation whose ideal size is about 27,444 bytes (6.7 times Granularity), want %d: the size was rounded to the nearest multiple of Granularity; round it down, so that a chunk never takes more than the ideal", got, want)
+	default:
+		t.Fatalf("Next() = %d after one observation (%d bytes in 2.388ms, about 27,444 bytes for 4ms), want %d: take the first observation as the estimate, move to the ideal size (within a factor 2 of Min), and round it down to a multiple of Granularity", got, testMin, want)
+	}
+}
+
 func TestDoesNotOscillate(t *testing.T) {
 	for _, k := range []*codec{
 		{name: "a slow codec with ±30% noise", nsPerByte: slowNsByte, overhead: slowOverhead, noise: heavyNoise, seed: 8},
@@ -180,7 +215,7 @@ func TestIgnoresChunksOfNoBytes(t *testing.T) {
 			observe(t, c, -4096, time.Millisecond)
 		}
 		observe(t, c, c.Next(), k.observe(c.Next()))
-		checkBounds(t, c, "among observations of 0 and -4096 bytes")
+		checkBounds(t, c, "among observations of 0 and -4096 bytes", tellsNothing)
 	}
 	checkConverged(t, c, k, 30, "with observations of 0 bytes among the others: a chunk of no bytes says nothing about the cost per byte, so ignore it (and never divide by its size)")
 }
@@ -190,7 +225,7 @@ func TestGrowsWhenChunksTakeNoMeasurableTime(t *testing.T) {
 	prev := c.Next()
 	for i := range 40 {
 		observe(t, c, prev, 0)
-		checkBounds(t, c, "after observations of 0ns")
+		checkBounds(t, c, "after observations of 0ns", countsAsFree)
 		prev = c.Next()
 		_ = i
 	}
@@ -206,7 +241,7 @@ func TestIgnoresNegativeDurations(t *testing.T) {
 	before := c.Next()
 	for range 10 {
 		observe(t, c, c.Next(), -time.Millisecond)
-		checkBounds(t, c, "after observations of -1ms")
+		checkBounds(t, c, "after observations of -1ms", tellsNothing)
 	}
 	if got := c.Next(); got != before {
 		t.Fatalf("the size went from %d to %d after observations of -1ms (a clock that stepped back): a negative duration tells nothing; ignore it", before, got)
@@ -341,12 +376,20 @@ func observe(t *testing.T, c *subject, bytes int, d time.Duration) {
 	c.Observe(bytes, d)
 }
 
-func checkBounds(t *testing.T, c *subject, where string) {
+// checkBounds fails the test if Next is not a multiple of Granularity
+// within [Min, Max]; why says what the observations just made should do.
+func checkBounds(t *testing.T, c *subject, where, why string) {
 	t.Helper()
 	if size := c.Next(); size < c.cfg.Min || size > c.cfg.Max || size%Granularity != 0 {
-		t.Fatalf("Next() = %d %s, want a multiple of %d in [%d, %d]: an observation that tells nothing must not move the size, nor make it NaN (a float NaN turned into an int is garbage)", size, where, Granularity, c.cfg.Min, c.cfg.Max)
+		t.Fatalf("Next() = %d %s, want a multiple of %d in [%d, %d]: %s (a float NaN or infinity turned into an int is garbage)", size, where, Granularity, c.cfg.Min, c.cfg.Max, why)
 	}
 }
+
+// The reasons checkBounds gives.
+const (
+	tellsNothing = "an observation that tells nothing (no bytes, a negative duration) must not move the size, nor make it NaN"
+	countsAsFree = "a duration of 0 counts as free: the size grows toward Max, at most a factor 2 at a time, and nothing divides by the cost of 0"
+)
 
 // checkConverged drives c for n more chunks of k, and fails the test if
 // the noiseless cost of one of them is not within tolerance of the target.
