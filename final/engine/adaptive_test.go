@@ -25,14 +25,15 @@ type recorded struct {
 	sizes []int
 }
 
-func newRecorded(workers int, a engine.Adaptive) *recorded {
+func newRecorded(cfg engine.Config, a engine.Adaptive) *recorded {
 	r := &recorded{}
 	a.Schedule = func(sizes []int) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		r.sizes = slices.Clone(sizes)
 	}
-	r.Engine = engine.New(engine.Config{Workers: workers, Adaptive: &a})
+	cfg.Adaptive = &a
+	r.Engine = engine.New(cfg)
 	return r
 }
 
@@ -61,14 +62,18 @@ func TestAdaptivePackIsTheOraclesForItsSchedule(t *testing.T) {
 		"measured":  {Target: 20 * time.Microsecond, MinChunk: 512},
 	} {
 		t.Run(name, func(t *testing.T) {
-			pipetest.RunSchedule(t, func(workers int) pipetest.SchedulePacker { return newRecorded(workers, a) })
+			pipetest.RunSchedule(t, func(workers int) pipetest.SchedulePacker { return newRecorded(engine.Config{Workers: workers}, a) })
 		})
 	}
 }
 
-// The simulated run above is not vacuous: its schedule mixes sizes.
+// The simulated run above is not vacuous: its schedule mixes sizes. With
+// one worker and one chunk in flight, each chunk's size is picked after
+// the chunk before it was measured, so the schedule does not depend on
+// how the goroutines happen to interleave (with more in flight, a size
+// can be picked before the measurements that would change it arrive).
 func TestAdaptivePatchyScheduleMixesSizes(t *testing.T) {
-	r := newRecorded(2, engine.Adaptive{Target: 200 * time.Microsecond, MinChunk: 512, Cost: patchy})
+	r := newRecorded(engine.Config{Workers: 1, InFlight: 1}, engine.Adaptive{Target: 200 * time.Microsecond, MinChunk: 512, Cost: patchy})
 	data := pipetest.Input(pipetest.ScheduleSize)
 	require.NoError(t, r.Pack(context.Background(), &bytes.Buffer{}, bytes.NewReader(data), pipetest.Options(false)))
 	seen := map[int]int{}
@@ -89,7 +94,7 @@ func TestAdaptivePackConvergesForASlowAndAFastCodec(t *testing.T) {
 	data := workload.Bytes(workload.Zeros, 16<<20, 1)
 	o := codec.Options{ChunkSize: capChunk, Level: 1}
 	for _, perByte := range []float64{50, 1} {
-		r := newRecorded(2, engine.Adaptive{Target: target, MinChunk: minChunk,
+		r := newRecorded(engine.Config{Workers: 2}, engine.Adaptive{Target: target, MinChunk: minChunk,
 			Cost: func(_ int64, n int) time.Duration { return time.Duration(perByte * float64(n)) }})
 		var out bytes.Buffer
 		require.NoError(t, r.Pack(context.Background(), &out, bytes.NewReader(data), o))
