@@ -86,6 +86,8 @@ type AtomicOptions struct {
 	FS        FS           // nil means OS{}
 	Perm      *fs.FileMode // permission bits of the new file, exactly (000 too); nil means 0644
 	Overwrite bool         // replace a file already at the destination
+
+	stretch int64 // bytes between background syncs; 0 means syncStretch (tests set less)
 }
 
 // WriteAtomic makes path hold exactly what fill writes, or leaves path as
@@ -129,8 +131,13 @@ func WriteAtomic(ctx context.Context, path string, o AtomicOptions, fill func(w 
 			}
 		}
 	}()
-	if err := fill(stageWriter{tmp}); err != nil {
-		return err
+	w := newStageWriter(tmp, o.syncStretch())
+	fillErr := fill(w)
+	if err := w.stop(); fillErr == nil && err != nil {
+		return &StageError{StageSync, err}
+	}
+	if fillErr != nil {
+		return fillErr
 	}
 	if err := ctx.Err(); err != nil {
 		return err // cancelled after the last byte: still do not publish
@@ -244,23 +251,18 @@ func ignoreClosed(err error) error {
 	return err
 }
 
-// stageWriter marks write errors as StageWrite, so the caller can tell a
-// full disk from a failure of whatever was producing the bytes.
-type stageWriter struct{ w io.Writer }
-
-func (s stageWriter) Write(p []byte) (int, error) {
-	n, err := s.w.Write(p)
-	if err != nil {
-		err = &StageError{StageWrite, err}
-	}
-	return n, err
-}
-
 func (o AtomicOptions) fsys() FS {
 	if o.FS == nil {
 		return OS{}
 	}
 	return o.FS
+}
+
+func (o AtomicOptions) syncStretch() int64 {
+	if o.stretch <= 0 {
+		return syncStretch
+	}
+	return o.stretch
 }
 
 func (o AtomicOptions) perm() fs.FileMode {

@@ -1,0 +1,159 @@
+package files
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// syncCountFS records, for each sync of the files it creates, how many
+// bytes had been written, and sends it on synced.
+type syncCountFS struct {
+	OS
+	synced chan int64 // buffered: a sync never waits for the test
+}
+
+func (c *syncCountFS) Create(name string, perm os.FileMode) (File, error) {
+	f, err := c.OS.Create(name, perm)
+	if err != nil {
+		return nil, err
+	}
+	return &syncCountFile{File: f, fs: c}, nil
+}
+
+type syncCountFile struct {
+	File
+	fs      *syncCountFS
+	written atomic.Int64
+}
+
+func (f *syncCountFile) Write(p []byte) (int, error) {
+	n, err := f.File.Write(p)
+	f.written.Add(int64(n))
+	return n, err
+}
+
+func (f *syncCountFile) Sync() error {
+	f.fs.synced <- f.written.Load()
+	return f.File.Sync()
+}
+
+// syncs closes c.synced and returns what it received.
+func (c *syncCountFS) syncs() []int64 {
+	close(c.synced)
+	var at []int64
+	for n := range c.synced {
+		at = append(at, n)
+	}
+	return at
+}
+
+// TestWriteAtomicSyncsAsItWrites: a file larger than a stretch is synced
+// while it is being written, not only at the end, and still holds exactly
+// what was written. The fill writes a stretch and a bit, then waits until
+// a sync has been made before it writes the rest: so it passes only if a
+// sync runs while the writing is still going on.
+func TestWriteAtomicSyncsAsItWrites(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "out")
+	fsys := &syncCountFS{synced: make(chan int64, 100)}
+	const stretch = 4096
+	var early int64 = -1
+	fill := func(w io.Writer) error {
+		if err := fillWith(content[:stretch+1000])(w); err != nil {
+			return err
+		}
+		select {
+		case early = <-fsys.synced:
+		case <-time.After(10 * time.Second): // only if it is broken
+			return errors.New("no sync while writing")
+		}
+		return fillWith(content[stretch+1000:])(w)
+	}
+
+	err := WriteAtomic(t.Context(), dst, AtomicOptions{FS: fsys, stretch: stretch}, fill)
+
+	require.NoError(t, err)
+	assert.Equal(t, int64(stretch+1000), early, "a sync ran once the first stretch was written")
+	got, err := os.ReadFile(dst)
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(content, got), "the file holds what was written")
+	syncs := fsys.syncs()
+	require.NotEmpty(t, syncs)
+	assert.Equal(t, int64(len(content)), syncs[len(syncs)-1], "the last sync comes after the last byte")
+}
+
+// TestWriteAtomicSmallFileSyncsOnce: a file under one stretch is synced
+// once, before the rename, and no goroutine is started for it.
+func TestWriteAtomicSmallFileSyncsOnce(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "out")
+	fsys := &syncCountFS{synced: make(chan int64, 100)}
+	before := runtime.NumGoroutine()
+	during := -1
+	fill := func(w io.Writer) error {
+		err := fillWith(content)(w)
+		during = runtime.NumGoroutine()
+		return err
+	}
+
+	require.NoError(t, WriteAtomic(t.Context(), dst, AtomicOptions{FS: fsys, stretch: int64(len(content)) + 1}, fill))
+
+	assert.Equal(t, before, during, "no goroutine started for a file under one stretch")
+	assert.Equal(t, []int64{int64(len(content))}, fsys.syncs())
+}
+
+// TestWriteAtomicBackgroundSyncFails: when a sync made while writing fails,
+// the write fails at the sync step and nothing is published, even though
+// every later write and sync succeeded: the error is not lost with the
+// goroutine that met it.
+func TestWriteAtomicBackgroundSyncFails(t *testing.T) {
+	dir := t.TempDir()
+	dst := filepath.Join(dir, "out.gpk")
+	fsys := &failFirstSyncFS{}
+
+	err := WriteAtomic(t.Context(), dst, AtomicOptions{FS: fsys, stretch: 4096}, fillWith(content))
+
+	require.ErrorIs(t, err, errInjected)
+	var se *StageError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, StageSync, se.Stage)
+	assert.NoFileExists(t, dst)
+	assert.Empty(t, dirNames(t, dir), "no temporary file left")
+	assert.Equal(t, int32(1), fsys.failed.Load(), "the first sync failed")
+}
+
+// failFirstSyncFS fails the first sync of the files it creates, and no
+// other: as Linux reports a failed write-back once, to the first sync
+// after it.
+type failFirstSyncFS struct {
+	OS
+	failed atomic.Int32
+}
+
+func (f *failFirstSyncFS) Create(name string, perm os.FileMode) (File, error) {
+	file, err := f.OS.Create(name, perm)
+	if err != nil {
+		return nil, err
+	}
+	return &failFirstSyncFile{File: file, fs: f}, nil
+}
+
+type failFirstSyncFile struct {
+	File
+	fs *failFirstSyncFS
+}
+
+func (f *failFirstSyncFile) Sync() error {
+	if f.fs.failed.CompareAndSwap(0, 1) {
+		return errInjected
+	}
+	return f.File.Sync()
+}
