@@ -20,7 +20,7 @@ set -euo pipefail
 size=${1:-128MiB}
 workers=${2:-2}
 repeat=${REPEAT:-3}
-workloads=${WORKLOADS:-text logs random mixed}
+workloads=${WORKLOADS-text logs random mixed}
 files=${FILES:-5000}
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
@@ -45,13 +45,17 @@ need
 p="$tmp/pipeline"
 b="$tmp/benchtool"
 
-# best CMD: runs the shell command CMD $repeat times and prints the fastest
-# wall time in seconds and that run's peak RSS in KiB. The wall time is
-# bash's clock in microseconds (GNU time's %e rounds to 10 ms, a tenth of a
-# fast run); GNU time reports the peak RSS.
+# best CMD [PREP]: runs the shell command CMD $repeat times and prints the
+# fastest wall time in seconds and that run's peak RSS in KiB. Before each
+# run, untimed, it runs PREP (which removes the previous run's output) and
+# syncs the file system: so no tool pays for freeing another run's output,
+# or for writing back another run's dirty pages. The wall time is bash's
+# clock in microseconds (GNU time's %e rounds to 10 ms, a tenth of a fast
+# run); GNU time reports the peak RSS.
 best() {
 	local t rss start best_t="" best_rss=""
 	for _ in $(seq "$repeat"); do
+		sh -c "${2:-true}" && sync
 		start=$EPOCHREALTIME
 		/usr/bin/time -f '%M' -o "$tmp/time" sh -c "$1"
 		t=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f", b - a }')
@@ -73,8 +77,8 @@ header() {
 # $tmp/speeds (name pack-MB/s unpack-MB/s bytes) for the summary.
 row() {
 	local pack unpack out
-	pack=$(best "$2")
-	unpack=$(best "$3")
+	pack=$(best "$2" "rm -f $4")
+	unpack=$(best "$3" "rm -f $5")
 	cmp -s "$tmp/in" "$5" || { echo "bench.sh: $1 did not restore the input" >&2; exit 1; }
 	out=$(stat -c %s "$4")
 	awk -v name="$1" -v insize="$insize" -v out="$out" -v p="$pack" -v u="$unpack" -v speeds="$tmp/speeds" 'BEGIN {
@@ -152,12 +156,12 @@ if [ "$files" -gt 0 ]; then
 	echo
 	echo "| tool                             |   pack files/s |  unpack files/s |"
 	echo "|----------------------------------|----------------|-----------------|"
-	# tree_row NAME PACK_CMD UNPACK_CMD: pigz -r works in place, so every
-	# run starts from a fresh copy made outside the timing.
+	# tree_row NAME PACK_CMD UNPACK_CMD PACK_PREP UNPACK_PREP: the PREP
+	# commands remove the previous run's outputs, outside the timing.
 	tree_row() {
 		local pack unpack
-		pack=$(best "$2")
-		unpack=$(best "$3")
+		pack=$(best "$2" "$4")
+		unpack=$(best "$3" "$5")
 		awk -v name="$1" -v n="$files" -v p="$pack" -v u="$unpack" 'BEGIN {
 			split(p, P, " "); split(u, U, " ")
 			printf "| %-32s | %14.0f | %15.0f |\n", name, n/P[1], n/U[1]
@@ -165,19 +169,22 @@ if [ "$files" -gt 0 ]; then
 	}
 	for codec in deflate zstd; do
 		tree_row "pipeline $codec -workers $workers" \
-			"rm -rf $tmp/packed && $p pack -q -codec $codec -workers $workers $tmp/tree $tmp/packed" \
-			"rm -rf $tmp/unpacked && $p unpack -q -workers $workers $tmp/packed $tmp/unpacked"
+			"$p pack -q -codec $codec -workers $workers $tmp/tree $tmp/packed" \
+			"$p unpack -q -workers $workers $tmp/packed $tmp/unpacked" \
+			"rm -rf $tmp/packed" "rm -rf $tmp/unpacked"
 		diff -r -q "$tmp/tree" "$tmp/unpacked" >/dev/null || { echo "bench.sh: the directory did not round trip" >&2; exit 1; }
 	done
-	# pigz -r works in place: -k keeps the inputs, and each timed run first
-	# deletes the previous run's outputs (as the pipeline's rows do).
+	# pigz -r works in place: -k keeps the inputs, and before each timed run
+	# the previous run's outputs are deleted (as the pipeline's rows are).
 	cp -r "$tmp/tree" "$tmp/gzsrc" && cp -r "$tmp/tree" "$tmp/gzonly" && pigz -q -p "$workers" -r "$tmp/gzonly"
 	tree_row "pigz -p $workers -6 -r" \
-		"find $tmp/gzsrc -name '*.gz' -delete && pigz -q -k -p $workers -6 -r $tmp/gzsrc && sync" \
-		"find $tmp/gzonly -type f ! -name '*.gz' -delete && pigz -q -d -k -p $workers -r $tmp/gzonly && sync"
+		"pigz -q -k -p $workers -6 -r $tmp/gzsrc && sync" \
+		"pigz -q -d -k -p $workers -r $tmp/gzonly && sync" \
+		"find $tmp/gzsrc -name '*.gz' -delete" "find $tmp/gzonly -type f ! -name '*.gz' -delete"
 	tree_row "tar | zstd -T$workers -3 (one stream)" \
 		"tar -C $tmp -cf - tree | zstd -q -T$workers -3 >$tmp/tree.tar.zst && sync $tmp/tree.tar.zst" \
-		"rm -rf $tmp/untar && mkdir $tmp/untar && zstd -q -d -c $tmp/tree.tar.zst | tar -C $tmp/untar -xf - && sync"
+		"mkdir $tmp/untar && zstd -q -d -c $tmp/tree.tar.zst | tar -C $tmp/untar -xf - && sync" \
+		"rm -f $tmp/tree.tar.zst" "rm -rf $tmp/untar"
 	echo
 	echo "The pipeline writes every output file whole or not at all and syncs it"
 	echo "(file and directory) before it counts as done; pigz -r and tar do not."

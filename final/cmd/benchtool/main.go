@@ -1,11 +1,13 @@
 // Command benchtool is what final/bench.sh needs besides the pipeline
 // itself: a generator of input files, and the sequential oracle as a
 // command, so that both can be timed side by side with the pipeline and
-// pigz.
+// pigz; and a command that unpacks one container several times in one
+// process, to tell what a fresh process pays from what every run does.
 //
 //	benchtool gen [-kind mixed] [-seed 1] SIZE FILE
 //	benchtool tree [-kind text] [-seed 1] N MIN MAX DIR
 //	benchtool oracle pack|unpack [-codec deflate] [-level 0] [-chunk 1MiB] SRC DST
+//	benchtool repeat [-runs 4] [-workers 2] SRC DST
 package main
 
 import (
@@ -29,6 +31,7 @@ const usage = `usage:
   benchtool gen [-kind mixed] [-seed 1] SIZE FILE
   benchtool tree [-kind text] [-seed 1] N MIN MAX DIR
   benchtool oracle pack|unpack [-codec deflate] [-level 0] [-chunk 1MiB] SRC DST
+  benchtool repeat [-runs 4] [-workers 2] SRC DST   (unpack SRC to DST RUNS times in one process)
 `
 
 func main() {
@@ -49,6 +52,8 @@ func run(ctx context.Context, args []string) error {
 		return tree(args[1:])
 	case "oracle":
 		return runOracle(ctx, args[1:])
+	case "repeat":
+		return repeat(ctx, args[1:])
 	}
 	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
 }

@@ -33,6 +33,30 @@ func TestGenAndOracle(t *testing.T) {
 	}
 }
 
+// TestRepeat: repeat unpacks the container into DST as many times as it is
+// asked, each time whole, and says what each run cost.
+func TestRepeat(t *testing.T) {
+	dir := t.TempDir()
+	at := func(name string) string { return filepath.Join(dir, name) }
+	require.NoError(t, run(t.Context(), []string{"gen", "-kind", "mixed", "300KiB", at("in")}))
+	require.NoError(t, run(t.Context(), []string{"oracle", "pack", "-codec", "zstd", "-chunk", "64KiB", at("in"), at("in.gpk")}))
+	require.NoError(t, os.WriteFile(at("out"), bytes.Repeat([]byte("x"), 1<<20), 0o644)) // longer than the output: must be replaced whole
+
+	var lines []string
+	for i := range 3 {
+		line, err := unpackOnce(t.Context(), newRepeatEngine(1), at("in.gpk"), at("out"))
+		require.NoError(t, err, "run %d", i)
+		lines = append(lines, line)
+		in, _ := os.ReadFile(at("in"))
+		out, _ := os.ReadFile(at("out"))
+		assert.True(t, bytes.Equal(in, out), "run %d restores the input exactly", i)
+	}
+	for _, line := range lines {
+		assert.Regexp(t, `^wall \S+, cpu \S+ \(system \S+\), \d+ page faults, \d+ GCs$`, line)
+	}
+	require.NoError(t, run(t.Context(), []string{"repeat", "-runs", "2", "-workers", "2", at("in.gpk"), at("out")}))
+}
+
 // TestOracleCodec: -codec zstd writes a zstd container, whose header the
 // unpacker reads to restore the input.
 func TestOracleCodec(t *testing.T) {
@@ -85,7 +109,7 @@ func TestTree(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{nil, {"zip"}, {"gen", "1KiB"}, {"gen", "lots", "f"}, {"gen", "-kind", "x", "1", "f"}, {"oracle"}, {"oracle", "pack", "a"}, {"oracle", "pack", "/no/such/file", "b"}, {"oracle", "pack", "-codec", "lz4", "a", "b"}, {"tree", "0", "1", "2", "d"}, {"tree", "3", "2KiB", "1KiB", "d"}, {"tree", "3", "1"}} {
+	for _, args := range [][]string{nil, {"zip"}, {"gen", "1KiB"}, {"gen", "lots", "f"}, {"gen", "-kind", "x", "1", "f"}, {"oracle"}, {"oracle", "pack", "a"}, {"oracle", "pack", "/no/such/file", "b"}, {"oracle", "pack", "-codec", "lz4", "a", "b"}, {"tree", "0", "1", "2", "d"}, {"tree", "3", "2KiB", "1KiB", "d"}, {"tree", "3", "1"}, {"repeat"}, {"repeat", "a"}, {"repeat", "-runs", "0", "a", "b"}, {"repeat", "-workers", "0", "a", "b"}, {"repeat", "/no/such/file", "b"}} {
 		assert.Error(t, run(t.Context(), args), "%q", args)
 	}
 }
