@@ -101,28 +101,50 @@ func (p *packRun) encodeTimed(enc *codec.Encoder, out []byte, job packJob) (code
 
 // docs:endregion encodeTimed
 
-// bufferLen is the chunk size a frame buffer for a chunk of n bytes is
-// made for: the header's chunk size for fixed chunks, so that every
-// slot's buffer fits every chunk, as in lesson 09; n for adaptive ones,
-// mostly far smaller than the cap, so that a run does not make (and the
-// OS zero) buffers of the cap for chunks a fraction of it. A buffer too
-// small for a later, larger chunk is made again: a few times per slot,
-// while the size climbs.
+// bufferLen is the chunk size a buffer for a chunk of n bytes is made for:
+// the header's chunk size for fixed chunks, so that every buffer fits
+// every chunk, as in lesson 09. For adaptive ones it is the smallest of
+// the Controller's sizes (the cap halved some times) that holds n: a run
+// does not make (and the OS zero) buffers of the cap for chunks a fraction
+// of it, and buffers come in a few sizes, which later chunks of the same
+// size reuse (see fit).
 func (s *sizer) bufferLen(n int) int {
-	if s.ctrl == nil {
-		return s.fixed
+	size := s.fixed
+	if s.ctrl != nil {
+		for size/2 >= n {
+			size /= 2
+		}
 	}
-	return n
+	return size
 }
 
-// grow returns buf if it can hold size bytes, or a new buffer of size
-// bytes. The reader asks for the size it picked (the header's chunk size
-// for fixed chunks), not the input's shorter tail.
-func grow(buf []byte, size int) []byte {
-	if cap(buf) < size {
-		return make([]byte, size)
+// fit returns buf if its capacity is at least need; else an empty buffer
+// of capacity class: one a chunk done earlier left with the Governor, or a
+// new one. In a governed adaptive run the pools keep each buffer under its
+// own capacity (pool.byCapacity), so fit finds the buffers of earlier
+// chunks of the same size, and an outgrown buf goes back for a later,
+// smaller chunk. Without them, every adaptive chunk made new buffers: the
+// pools keep only buffers of one size, and sizes vary.
+func (p *packRun) fit(buf []byte, need, class int) []byte {
+	if cap(buf) >= need {
+		return buf
 	}
-	return buf
+	if g := p.gov.g; g != nil && p.sizes.ctrl != nil {
+		g.keep(buf, cap(buf))
+		if b := g.spare(class); b != nil {
+			return b
+		}
+	}
+	return make([]byte, 0, class)
+}
+
+// varyBuffers has a governed adaptive run's pools keep each buffer under
+// its own capacity, one of the few bufferLen makes (see fit).
+func (p *packRun) varyBuffers() {
+	if p.gov.g != nil && p.sizes.ctrl != nil {
+		p.inputs.byCapacity()
+		p.frames.byCapacity()
+	}
 }
 
 // firstChunk is the size of a Pack's first chunk: the header's chunk size,

@@ -227,6 +227,7 @@ func (e *Engine) Pack(ctx context.Context, dst io.Writer, src io.Reader, o codec
 	}
 	p := newPackRun(s, e.workers(), e.queue(), depth, e.EncodeHook, m, gov)
 	p.sizes = newSizer(e.Adaptive, s.Header().ChunkSize)
+	p.varyBuffers()
 	p.timing = e.Metrics.timers(e.Governor)
 	m.watch(p.levels)
 	defer func() { e.record(m, p.inputs, p.frames) }()

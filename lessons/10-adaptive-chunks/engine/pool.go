@@ -25,8 +25,11 @@ type pool struct {
 	// the run cannot keep the buffer in its slot: put hands it to spares
 	// and leaves the slot empty, and get, finding a slot empty, asks
 	// spares for a buffer of capacity size (0: sizes vary, none reused).
+	// With byCap (an adaptive run's), put keeps each buffer under its own
+	// capacity instead, and the run asks spares for the size it needs.
 	spares *Governor
 	size   int
+	byCap  bool
 }
 
 func newPool(slots int) *pool {
@@ -52,12 +55,22 @@ func (p *pool) governed(g *Governor, size int) {
 	p.spares, p.size = g, size
 }
 
+// byCapacity has put keep each buffer under its own capacity, and get
+// hand out none from spares: the run asks for the size it needs (fit).
+func (p *pool) byCapacity() {
+	p.size, p.byCap = 0, true
+}
+
 // put gives b back, emptied, with its capacity. It never blocks: there is
 // a slot for every buffer get handed out. A put with no slot free is a
 // buffer given back twice, a bug worth stopping for.
 func (p *pool) put(b []byte) {
 	if p.spares != nil {
-		p.spares.keep(b, p.size)
+		size := p.size
+		if p.byCap {
+			size = cap(b)
+		}
+		p.spares.keep(b, size)
 		b = nil
 	}
 	select {

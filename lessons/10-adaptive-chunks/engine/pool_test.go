@@ -79,3 +79,32 @@ func TestPoolAudit(t *testing.T) {
 		t.Errorf("a second audit = %+v, want the same as the first, %+v", again, got)
 	}
 }
+
+// An adaptive run's buffers come in the Controller's sizes, so that later
+// chunks of a size reuse the buffers of earlier ones: bufferLen gives a
+// chunk of any length the smallest of those sizes that holds it, and a
+// chunk of one of those sizes exactly its own size. Fixed chunks all get
+// the header's chunk size. (The spares are keyed by capacity: were the
+// capacities as many as the chunk lengths, nothing would ever be reused.)
+func TestBufferLenIsOneOfTheControllersSizes(t *testing.T) {
+	for _, capSize := range []int{1 << 20, 1000000} {
+		fixed := newSizer(nil, capSize)
+		adaptive := newSizer(&Adaptive{}, capSize)
+		ladder := map[int]bool{}
+		for size := capSize; size > 0; size /= 2 {
+			ladder[size] = true
+			if got := adaptive.bufferLen(size); got != size {
+				t.Errorf("cap %d: a chunk of the Controller's size %d gets a buffer for %d", capSize, size, got)
+			}
+		}
+		for _, n := range []int{1, 2, 3, 1000, 32 << 10, 32<<10 + 1, 300000, capSize/2 + 1, capSize - 1, capSize} {
+			if got := fixed.bufferLen(n); got != capSize {
+				t.Errorf("fixed chunks, cap %d: a chunk of %d gets a buffer for %d, want the cap", capSize, n, got)
+			}
+			got := adaptive.bufferLen(n)
+			if !ladder[got] || got < n || got/2 >= n {
+				t.Errorf("cap %d: a chunk of %d gets a buffer for %d, want the smallest of the cap halved some times that holds it", capSize, n, got)
+			}
+		}
+	}
+}

@@ -92,7 +92,7 @@ func (p *packRun) readAhead(ctx context.Context, src readAtSource, depth int) er
 		}
 		size := p.sizes.next()
 		n := min(int64(size), src.size-off)
-		c := codec.Chunk{Index: i, Data: grow(buf, size)[:n], Last: off+n == src.size}
+		c := codec.Chunk{Index: i, Data: p.fit(buf, size, p.sizes.bufferLen(size))[:n], Last: off+n == src.size}
 		at := off
 		off += n
 		reads.Go(func() {

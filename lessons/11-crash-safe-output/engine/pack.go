@@ -122,7 +122,8 @@ func (p *packRun) read(ctx context.Context, chunks *codec.Chunker) error {
 			wait.end()
 			read := startStep(ctx, "read", nil)
 			defer read.end()
-			chunk, err = chunks.NextN(buf, p.sizes.next())
+			size := p.sizes.next()
+			chunk, err = chunks.NextN(p.fit(buf, size, p.sizes.bufferLen(size)), size)
 			return err
 		})
 		if err != nil {
@@ -210,9 +211,7 @@ func (p *packRun) encodeChunk(enc *codec.Encoder, out []byte, c codec.Chunk) (co
 			return codec.Frame{}, fmt.Errorf("encoding chunk %d: %w", c.Index, err)
 		}
 	}
-	if max := maxFrameLen(p.sizes.bufferLen(len(c.Data))); cap(out) < max {
-		out = make([]byte, 0, max)
-	}
+	out = p.fit(out, maxFrameLen(len(c.Data)), maxFrameLen(p.sizes.bufferLen(len(c.Data))))
 	return enc.Encode(out, c.Index, c.Last, c.Data)
 }
 
