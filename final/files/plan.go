@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -286,10 +287,11 @@ func (p *Plan) walk(op Op, root, real, rel, dst string) error {
 // or an output would replace an input (-force with the same path twice,
 // or through a link).
 func (p *Plan) checkUnique() error {
+	r := resolver{dirs: map[string]string{}}
 	inputs := make(map[string]string, len(p.Jobs))
 	for _, j := range p.Jobs {
 		if j.Src != Stdio {
-			inputs[resolve(j.path())] = j.Src
+			inputs[r.resolve(j.path())] = j.Src
 		}
 	}
 	seen := make(map[string]string, len(p.Jobs))
@@ -297,7 +299,7 @@ func (p *Plan) checkUnique() error {
 		if j.Dst == "" || j.Dst == Stdio {
 			continue
 		}
-		key := resolve(j.Dst)
+		key := r.resolve(j.Dst)
 		if src, ok := inputs[key]; ok {
 			return fmt.Errorf("%s is both an input and an output: not replacing an input with its own output", Quote(src))
 		}
@@ -371,6 +373,35 @@ func endsInSeparator(path string) bool {
 func inside(path, dir string) bool {
 	rel, err := filepath.Rel(resolve(dir), resolve(path))
 	return err == nil && (rel == "." || filepath.IsLocal(rel))
+}
+
+// A resolver resolves paths as resolve does, remembering each directory's
+// resolution. The paths of a plan share a few directories, and resolve
+// stats every component of a path again for each one, and for an output
+// that does not exist yet, of each of its ancestors in turn: for a tree of
+// 5,000 files that was 25 stats a file, before any file was packed.
+type resolver struct {
+	dirs map[string]string // directory, absolute -> resolved
+}
+
+// resolve is resolve(path). A path whose last component is not a link
+// (or is not there) is where its directory resolves to, joined with its
+// name; a link is resolved whole.
+func (r resolver) resolve(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.Clean(path)
+	}
+	dir := filepath.Dir(abs)
+	if info, err := os.Lstat(abs); dir == abs || (err == nil && info.Mode()&fs.ModeSymlink != 0) {
+		return resolve(abs)
+	}
+	real, ok := r.dirs[dir]
+	if !ok {
+		real = resolve(dir)
+		r.dirs[dir] = real
+	}
+	return filepath.Join(real, filepath.Base(abs))
 }
 
 // resolve returns path absolute, with the links of its longest existing

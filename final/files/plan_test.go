@@ -144,3 +144,31 @@ func TestPlanErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestResolverAgreesWithResolve: the resolver, which remembers each
+// directory's resolution, gives every path what resolve gives it, through
+// links to directories and to files, dangling links, and outputs that do
+// not exist yet; asked twice, from its memory too.
+func TestResolverAgreesWithResolve(t *testing.T) {
+	dir := t.TempDir()
+	at := func(name string) string { return filepath.Join(dir, name) }
+	require.NoError(t, os.MkdirAll(at("real/sub"), 0o755))
+	require.NoError(t, os.WriteFile(at("real/sub/file"), []byte("x"), 0o644))
+	require.NoError(t, os.Symlink(at("real"), at("linkdir")))
+	require.NoError(t, os.Symlink("real/sub/file", at("linkfile")))
+	require.NoError(t, os.Symlink(at("nowhere"), at("dangling")))
+	t.Chdir(dir)
+
+	paths := []string{
+		at("real/sub/file"), at("real/sub/new"), at("real/new/deeper/file"),
+		at("linkdir/sub/file"), at("linkdir/sub/new"), at("linkdir/new/x"),
+		at("linkfile"), at("dangling"), at("dangling/under"),
+		"real/sub/file", "linkdir/../real/sub/new", "./linkfile", "/", dir,
+	}
+	r := resolver{dirs: map[string]string{}}
+	for range 2 {
+		for _, p := range paths {
+			assert.Equal(t, resolve(p), r.resolve(p), "%s", p)
+		}
+	}
+}
