@@ -154,8 +154,8 @@ if [ "$files" -gt 0 ]; then
 	echo
 	echo "## a directory of $files text files of 1-64 KiB ($treebytes bytes)"
 	echo
-	echo "| tool                             |   pack files/s |  unpack files/s |"
-	echo "|----------------------------------|----------------|-----------------|"
+	echo "| tool                                         |   pack files/s |  unpack files/s |"
+	echo "|----------------------------------------------|----------------|-----------------|"
 	# tree_row NAME PACK_CMD UNPACK_CMD PACK_PREP UNPACK_PREP: the PREP
 	# commands remove the previous run's outputs, outside the timing.
 	tree_row() {
@@ -164,7 +164,7 @@ if [ "$files" -gt 0 ]; then
 		unpack=$(best "$3" "$5")
 		awk -v name="$1" -v n="$files" -v p="$pack" -v u="$unpack" 'BEGIN {
 			split(p, P, " "); split(u, U, " ")
-			printf "| %-32s | %14.0f | %15.0f |\n", name, n/P[1], n/U[1]
+			printf "| %-44s | %14.0f | %15.0f |\n", name, n/P[1], n/U[1]
 		}'
 	}
 	for codec in deflate zstd; do
@@ -174,6 +174,12 @@ if [ "$files" -gt 0 ]; then
 			"rm -rf $tmp/packed" "rm -rf $tmp/unpacked"
 		diff -r -q "$tmp/tree" "$tmp/unpacked" >/dev/null || { echo "bench.sh: the directory did not round trip" >&2; exit 1; }
 	done
+	# What syncing every output costs: the same run without the syncs.
+	tree_row "pipeline deflate -workers $workers -sync=false" \
+		"$p pack -q -sync=false -codec deflate -workers $workers $tmp/tree $tmp/packed" \
+		"$p unpack -q -sync=false -workers $workers $tmp/packed $tmp/unpacked" \
+		"rm -rf $tmp/packed" "rm -rf $tmp/unpacked"
+	diff -r -q "$tmp/tree" "$tmp/unpacked" >/dev/null || { echo "bench.sh: the directory did not round trip" >&2; exit 1; }
 	# pigz -r works in place: -k keeps the inputs, and before each timed run
 	# the previous run's outputs are deleted (as the pipeline's rows are).
 	cp -r "$tmp/tree" "$tmp/gzsrc" && cp -r "$tmp/tree" "$tmp/gzonly" && pigz -q -p "$workers" -r "$tmp/gzonly"
@@ -187,7 +193,8 @@ if [ "$files" -gt 0 ]; then
 		"rm -f $tmp/tree.tar.zst" "rm -rf $tmp/untar"
 	echo
 	echo "The pipeline writes every output file whole or not at all and syncs it"
-	echo "(file and directory) before it counts as done; pigz -r and tar do not."
+	echo "(file and directory) before it counts as done, unless -sync=false;"
+	echo "pigz -r and tar do not sync."
 fi
 
 for rsize in ${RSS_SIZES:-}; do

@@ -87,6 +87,14 @@ type AtomicOptions struct {
 	Perm      *fs.FileMode // permission bits of the new file, exactly (000 too); nil means 0644
 	Overwrite bool         // replace a file already at the destination
 
+	// NoSync skips every sync: of the file, while it is written and before
+	// the rename, and of the directory after. The output still appears
+	// whole or not at all to every program, and after the process is
+	// killed; but a power cut or an operating-system crash can leave it
+	// missing, empty or partial, as it can any file written without a
+	// sync. On a directory of small files the syncs are most of the time.
+	NoSync bool
+
 	stretch int64 // bytes between background syncs; 0 means syncStretch (tests set less)
 }
 
@@ -131,7 +139,7 @@ func WriteAtomic(ctx context.Context, path string, o AtomicOptions, fill func(w 
 			}
 		}
 	}()
-	w := newStageWriter(tmp, o.syncStretch())
+	w := newStageWriter(tmp, o.syncStretch(), !o.NoSync)
 	fillErr := fill(w)
 	if err := w.stop(); fillErr == nil && err != nil {
 		return &StageError{StageSync, err}
@@ -142,7 +150,7 @@ func WriteAtomic(ctx context.Context, path string, o AtomicOptions, fill func(w 
 	if err := ctx.Err(); err != nil {
 		return err // cancelled after the last byte: still do not publish
 	}
-	if err := t.syncAndClose(perm); err != nil {
+	if err := t.syncAndClose(perm, !o.NoSync); err != nil {
 		return err
 	}
 	// Checked again: another process may have made path meanwhile. A
@@ -155,6 +163,9 @@ func WriteAtomic(ctx context.Context, path string, o AtomicOptions, fill func(w 
 		return &StageError{StageRename, err}
 	}
 	t.published = true // from here on, nothing is removed
+	if o.NoSync {
+		return nil
+	}
 	if err := fsys.SyncDir(dir); err != nil {
 		return &NotDurableError{Path: path, Err: err}
 	}
@@ -209,12 +220,14 @@ type tempFile struct {
 // a crash can leave the new name pointing at a file whose data never
 // reached the disk. The bits are set last because the file is created
 // readable by its owner only: nobody else reads a partial output.
-func (t *tempFile) syncAndClose(perm fs.FileMode) error {
+func (t *tempFile) syncAndClose(perm fs.FileMode, sync bool) error {
 	if err := t.f.Chmod(perm); err != nil {
 		return &StageError{StageClose, err}
 	}
-	if err := t.f.Sync(); err != nil {
-		return &StageError{StageSync, err}
+	if sync {
+		if err := t.f.Sync(); err != nil {
+			return &StageError{StageSync, err}
+		}
 	}
 	t.closed = true // a failed Close must not be retried: the descriptor is gone either way
 	if err := t.f.Close(); err != nil {

@@ -35,6 +35,7 @@ type Runner struct {
 	Engine    *engine.Engine // its Config().Governor governs every file of the run
 	Options   codec.Options  // for Pack; Unpack and Verify use only the key fields
 	Overwrite bool           // replace existing outputs
+	NoSync    bool           // write outputs without syncing them (see AtomicOptions.NoSync)
 
 	// Files is how many small files may be in flight at once; big files,
 	// each running a pipeline of goroutines, get half as many slots of
@@ -327,7 +328,7 @@ func (r *Runner) writeOutput(ctx context.Context, job Job, process func(io.Write
 		return fmt.Errorf("making the output directory: %w", err)
 	}
 	perm := job.Perm
-	o := AtomicOptions{FS: r.FS, Perm: &perm, Overwrite: r.Overwrite}
+	o := AtomicOptions{FS: r.FS, Perm: &perm, Overwrite: r.Overwrite, NoSync: r.NoSync}
 	err := WriteAtomic(ctx, job.Dst, o, process)
 	if se := (*StageError)(nil); errors.As(err, &se) {
 		return fmt.Errorf("writing %s: %w", Quote(job.Dst), err)

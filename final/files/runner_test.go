@@ -469,3 +469,21 @@ func tamperFirstFrame(container []byte) []byte {
 	binary.BigEndian.PutUint32(f[17:21], crc32.Checksum(f[:17], table))
 	return b
 }
+
+// TestRunNoSync: a Runner with NoSync packs and unpacks a tree exactly as
+// with syncs, and syncs nothing.
+func TestRunNoSync(t *testing.T) {
+	src, want := corpus(t, 2, 12)
+	out := t.TempDir()
+	packed, restored := filepath.Join(out, "packed"), filepath.Join(out, "restored")
+	fsys := &syncTally{}
+	r := newRunner(codec.Options{})
+	r.FS, r.NoSync = fsys, true
+
+	requireNoErrors(t, run(t, r, Pack, src, packed))
+	requireNoErrors(t, run(t, r, Unpack, packed, restored))
+
+	assert.Equal(t, want, readTree(t, restored))
+	assertNoTemporaryFiles(t, out)
+	assert.Zero(t, fsys.files.Load()+fsys.dirs.Load(), "syncs")
+}

@@ -1,6 +1,9 @@
 package files
 
-import "io"
+import (
+	"io"
+	"math"
+)
 
 // syncStretch is how many bytes of a temporary file are written between
 // two syncs in the background (see stageWriter). Large enough that a sync
@@ -30,7 +33,11 @@ type stageWriter struct {
 	syncer  *syncer // nil until the first stretch is written
 }
 
-func newStageWriter(f File, stretch int64) *stageWriter {
+// newStageWriter writes f, syncing it every stretch bytes if sync is set.
+func newStageWriter(f File, stretch int64, sync bool) *stageWriter {
+	if !sync {
+		stretch = math.MaxInt64 // never
+	}
 	return &stageWriter{f: f, stretch: stretch}
 }
 

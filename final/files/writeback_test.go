@@ -157,3 +157,59 @@ func (f *failFirstSyncFile) Sync() error {
 	}
 	return f.File.Sync()
 }
+
+// syncTally counts the syncs of files and directories made through it.
+type syncTally struct {
+	OS
+	files, dirs atomic.Int32
+}
+
+func (c *syncTally) Create(name string, perm os.FileMode) (File, error) {
+	f, err := c.OS.Create(name, perm)
+	if err != nil {
+		return nil, err
+	}
+	return &tallyFile{File: f, n: &c.files}, nil
+}
+
+func (c *syncTally) SyncDir(dir string) error {
+	c.dirs.Add(1)
+	return c.OS.SyncDir(dir)
+}
+
+type tallyFile struct {
+	File
+	n *atomic.Int32
+}
+
+func (f *tallyFile) Sync() error {
+	f.n.Add(1)
+	return f.File.Sync()
+}
+
+// TestWriteAtomicNoSync: without syncs the file is still written whole,
+// through a temporary file and a rename, and nothing is synced: not the
+// file while it is written (it spans many stretches here), not before the
+// rename, not the directory. With them, all three happen.
+func TestWriteAtomicNoSync(t *testing.T) {
+	for _, noSync := range []bool{false, true} {
+		dir := t.TempDir()
+		dst := filepath.Join(dir, "out")
+		fsys := &syncTally{}
+
+		err := WriteAtomic(t.Context(), dst, AtomicOptions{FS: fsys, stretch: 4096, NoSync: noSync}, fillWith(content))
+
+		require.NoError(t, err)
+		got, err := os.ReadFile(dst)
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(content, got), "the file holds what was written")
+		assert.Equal(t, []string{"out"}, dirNames(t, dir), "no temporary file left")
+		if noSync {
+			assert.Zero(t, fsys.files.Load(), "file syncs")
+			assert.Zero(t, fsys.dirs.Load(), "directory syncs")
+		} else {
+			assert.GreaterOrEqual(t, fsys.files.Load(), int32(2), "file syncs: while writing and before the rename")
+			assert.Equal(t, int32(1), fsys.dirs.Load(), "directory syncs")
+		}
+	}
+}

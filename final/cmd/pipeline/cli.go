@@ -150,9 +150,12 @@ mirrored into DST with .gpk added (pack) or removed (unpack). With several
 SRCs, DST is a directory. An output that is an input, or that leads into
 an input directory, is refused. Outputs appear whole or not at all, and an
 existing one is never replaced without -force; -trace FILE follows the
-same rule and is never an input or output. Files run at once under one
-governor (-workers, -mem), and no more are open at once than the open-file
-limit (ulimit -n) allows. Inputs are opened without following links or
+same rule and is never an input or output. Each output is synced to disk,
+file and directory, before it counts as done; -sync=false skips that, for
+speed with many small files, at the risk of an output lost or cut short
+by a power cut or a system crash. Files run at once under one governor
+(-workers, -mem), and no more are open at once than the open-file limit
+(ulimit -n) allows. Inputs are opened without following links or
 blocking, and an input replaced after it was listed, or changed while it
 is read, fails ("file changed as we read it").
 

@@ -27,7 +27,7 @@ const (
 	fEncode                      // -codec -chunk -level -chunk-target
 	fEncrypt                     // -encrypt
 	fKey                         // -key-file -passphrase-env
-	fOutput                      // -force
+	fOutput                      // -force -sync
 	fDemo                        // -size -files
 	fCommon                      // -metrics -trace -progress -q -stats
 )
@@ -57,6 +57,7 @@ type config struct {
 	quiet     bool
 	stats     bool
 	force     bool
+	sync      bool
 	sizeFlag  string
 	files     int
 	paths     []string
@@ -85,7 +86,7 @@ const (
 
 // newFlagSet declares cmd's flags, bound to a new config.
 func newFlagSet(cmd command, e env) (*flag.FlagSet, *config) {
-	c := &config{}
+	c := &config{sync: true} // the demo has no -sync flag, and syncs
 	fs := flag.NewFlagSet("pipeline "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // parse reports errors itself, in one line
 	has := func(f flagSet) bool { return cmd.flags&f != 0 }
@@ -108,6 +109,7 @@ func newFlagSet(cmd command, e env) (*flag.FlagSet, *config) {
 	}
 	if has(fOutput) {
 		fs.BoolVar(&c.force, "force", false, "replace existing outputs")
+		fs.BoolVar(&c.sync, "sync", true, "sync each output, file and directory, before it counts as done; -sync=false is faster for many small files, but a power cut or a system crash can then leave an output missing, empty or partial (a killed command still cannot)")
 	}
 	if has(fDemo) {
 		fs.StringVar(&c.sizeFlag, "size", "96MiB", "`size` of the demo's big file, 0..16GiB")

@@ -29,6 +29,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"packcourse/core/format"
+	"packcourse/core/workload"
 	"packcourse/final/files"
 	"packcourse/lessons/00-the-job/pipetest"
 )
@@ -417,6 +418,56 @@ func TestHostileDirSyncFailsKeepsOutput(t *testing.T) {
 		require.NoError(t, err, "the published file survives (force: %v)", force)
 		assert.True(t, bytes.HasPrefix(b, format.Magic[:]), "it is the new container")
 	}
+}
+
+// noSyncFS fails every sync, of a file or a directory.
+type noSyncFS struct{ files.OS }
+
+func (noSyncFS) SyncDir(string) error { return syscall.EIO }
+
+func (n noSyncFS) Create(name string, perm fs.FileMode) (files.File, error) {
+	f, err := n.OS.Create(name, perm)
+	if err != nil {
+		return nil, err
+	}
+	return noSyncFile{f}, nil
+}
+
+type noSyncFile struct{ files.File }
+
+func (noSyncFile) Sync() error { return syscall.EIO }
+
+// TestSyncFlag: on a disk whose every sync fails, pack and unpack fail
+// (exit 1, nothing left at the output), and with -sync=false both succeed
+// and round trip: so -sync=false syncs neither the files (not even while
+// writing a file of many chunks) nor their directory.
+func TestSyncFlag(t *testing.T) {
+	data := workload.Bytes(workload.Mixed, 20<<20, 4)
+	dir := t.TempDir()
+	in, packed, restored := filepath.Join(dir, "in"), filepath.Join(dir, "in.gpk"), filepath.Join(dir, "restored")
+	require.NoError(t, os.WriteFile(in, data, 0o644))
+	runWith := func(args ...string) (int, string) {
+		var stderr bytes.Buffer
+		e := env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr, lookup: os.LookupEnv, fsys: noSyncFS{}}
+		return runEnv(t.Context(), args, e), stderr.String()
+	}
+
+	code, stderr := runWith("pack", "-q", in, packed)
+	assert.Equal(t, exitFailed, code)
+	assert.Contains(t, stderr, "syncing temporary file: input/output error")
+	assert.NoFileExists(t, packed)
+
+	code, stderr = runWith("pack", "-q", "-sync=false", in, packed)
+	require.Equal(t, exitOK, code, stderr)
+	code, stderr = runWith("unpack", "-q", "-sync=false", packed, restored)
+	require.Equal(t, exitOK, code, stderr)
+	got, err := os.ReadFile(restored)
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(data, got), "round trip")
+
+	code, stderr = runWith("unpack", "-q", "-force", packed, restored)
+	assert.Equal(t, exitFailed, code)
+	assert.Contains(t, stderr, "syncing temporary file: input/output error")
 }
 
 // unreadableFS cannot read a directory named "locked".

@@ -110,6 +110,7 @@ func TestErrors(t *testing.T) {
 		{"demo with arguments", []string{"demo", "x"}, exitUsage, "wrong number of arguments"},
 		{"unknown flag", []string{"pack", "-fast", f.at("text.txt"), out}, exitUsage, "flag provided but not defined: -fast"},
 		{"pack flag on unpack", []string{"unpack", "-chunk", "1MiB", f.at("text.gpk"), out}, exitUsage, "flag provided but not defined: -chunk"},
+		{"sync flag on verify", []string{"verify", "-sync=false", f.at("text.gpk")}, exitUsage, "flag provided but not defined: -sync"},
 		{"bad chunk size", []string{"pack", "-chunk", "4XB", f.at("text.txt"), out}, exitUsage, `-chunk: size "4XB"`},
 		{"zero chunk size", []string{"pack", "-chunk", "0", f.at("text.txt"), out}, exitUsage, "-chunk 0: want 4.0 KiB .. 64.0 MiB"},
 		{"huge chunk size", []string{"pack", "-chunk", "1GiB", f.at("text.txt"), out}, exitUsage, "-chunk 1GiB"},

@@ -142,6 +142,7 @@ func (s *session) runner(ctx context.Context, e env, c config, p *files.Progress
 		Engine:    s.engine,
 		Options:   c.options(),
 		Overwrite: c.force,
+		NoSync:    !c.sync,
 		FS:        e.fsys,
 		OpenFiles: e.openFiles,
 		Stdin:     e.stdin,
