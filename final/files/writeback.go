@@ -12,7 +12,6 @@ import (
 const syncStretch = 8 << 20
 
 // docs:region stage-writer
-
 // stageWriter writes the temporary file. It marks write errors as
 // StageWrite, so the caller can tell a full disk from a failure of
 // whatever was producing the bytes. And every syncStretch bytes it has a
