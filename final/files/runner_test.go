@@ -476,7 +476,7 @@ func TestRunNoSync(t *testing.T) {
 	src, want := corpus(t, 2, 12)
 	out := t.TempDir()
 	packed, restored := filepath.Join(out, "packed"), filepath.Join(out, "restored")
-	fsys := &syncTally{}
+	fsys := newSyncTally()
 	r := newRunner(codec.Options{})
 	r.FS, r.NoSync = fsys, true
 

@@ -15,19 +15,32 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// syncCountFS records, for each sync of the files it creates, how many
-// bytes had been written, and sends it on synced.
-type syncCountFS struct {
+// wrapFS is the real file system, with each file it creates wrapped by
+// wrap: the tests below watch or fail a file's syncs that way.
+type wrapFS struct {
 	OS
-	synced chan int64 // buffered: a sync never waits for the test
+	wrap func(File) File
 }
 
-func (c *syncCountFS) Create(name string, perm os.FileMode) (File, error) {
-	f, err := c.OS.Create(name, perm)
+func (w *wrapFS) Create(name string, perm os.FileMode) (File, error) {
+	f, err := w.OS.Create(name, perm)
 	if err != nil {
 		return nil, err
 	}
-	return &syncCountFile{File: f, fs: c}, nil
+	return w.wrap(f), nil
+}
+
+// syncCountFS records, for each sync of the files it creates, how many
+// bytes had been written, and sends it on synced.
+type syncCountFS struct {
+	wrapFS
+	synced chan int64 // buffered: a sync never waits for the test
+}
+
+func newSyncCountFS() *syncCountFS {
+	c := &syncCountFS{synced: make(chan int64, 100)}
+	c.wrap = func(f File) File { return &syncCountFile{File: f, fs: c} }
+	return c
 }
 
 type syncCountFile struct {
@@ -64,7 +77,7 @@ func (c *syncCountFS) syncs() []int64 {
 // sync runs while the writing is still going on.
 func TestWriteAtomicSyncsAsItWrites(t *testing.T) {
 	dst := filepath.Join(t.TempDir(), "out")
-	fsys := &syncCountFS{synced: make(chan int64, 100)}
+	fsys := newSyncCountFS()
 	const stretch = 4096
 	var early int64 = -1
 	fill := func(w io.Writer) error {
@@ -95,7 +108,7 @@ func TestWriteAtomicSyncsAsItWrites(t *testing.T) {
 // once, before the rename, and no goroutine is started for it.
 func TestWriteAtomicSmallFileSyncsOnce(t *testing.T) {
 	dst := filepath.Join(t.TempDir(), "out")
-	fsys := &syncCountFS{synced: make(chan int64, 100)}
+	fsys := newSyncCountFS()
 	before := runtime.NumGoroutine()
 	during := -1
 	fill := func(w io.Writer) error {
@@ -117,7 +130,7 @@ func TestWriteAtomicSmallFileSyncsOnce(t *testing.T) {
 func TestWriteAtomicBackgroundSyncFails(t *testing.T) {
 	dir := t.TempDir()
 	dst := filepath.Join(dir, "out.gpk")
-	fsys := &failFirstSyncFS{}
+	fsys := newFailFirstSyncFS()
 
 	err := WriteAtomic(t.Context(), dst, AtomicOptions{FS: fsys, stretch: 4096}, fillWith(content))
 
@@ -134,16 +147,14 @@ func TestWriteAtomicBackgroundSyncFails(t *testing.T) {
 // other: as Linux reports a failed write-back once, to the first sync
 // after it.
 type failFirstSyncFS struct {
-	OS
+	wrapFS
 	failed atomic.Int32
 }
 
-func (f *failFirstSyncFS) Create(name string, perm os.FileMode) (File, error) {
-	file, err := f.OS.Create(name, perm)
-	if err != nil {
-		return nil, err
-	}
-	return &failFirstSyncFile{File: file, fs: f}, nil
+func newFailFirstSyncFS() *failFirstSyncFS {
+	c := &failFirstSyncFS{}
+	c.wrap = func(f File) File { return &failFirstSyncFile{File: f, fs: c} }
+	return c
 }
 
 type failFirstSyncFile struct {
@@ -160,16 +171,14 @@ func (f *failFirstSyncFile) Sync() error {
 
 // syncTally counts the syncs of files and directories made through it.
 type syncTally struct {
-	OS
+	wrapFS
 	files, dirs atomic.Int32
 }
 
-func (c *syncTally) Create(name string, perm os.FileMode) (File, error) {
-	f, err := c.OS.Create(name, perm)
-	if err != nil {
-		return nil, err
-	}
-	return &tallyFile{File: f, n: &c.files}, nil
+func newSyncTally() *syncTally {
+	c := &syncTally{}
+	c.wrap = func(f File) File { return &tallyFile{File: f, n: &c.files} }
+	return c
 }
 
 func (c *syncTally) SyncDir(dir string) error {
@@ -195,7 +204,7 @@ func TestWriteAtomicNoSync(t *testing.T) {
 	for _, noSync := range []bool{false, true} {
 		dir := t.TempDir()
 		dst := filepath.Join(dir, "out")
-		fsys := &syncTally{}
+		fsys := newSyncTally()
 
 		err := WriteAtomic(t.Context(), dst, AtomicOptions{FS: fsys, stretch: 4096, NoSync: noSync}, fillWith(content))
 
