@@ -182,12 +182,33 @@ func TestHostileInterruptedStdoutIsIncomplete(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	in := &pipetest.CancelingReader{R: pipetest.Endless(1), After: 512 << 10, Grace: 2 << 20, Cancel: cancel}
-	var stdout, stderr bytes.Buffer
+	var stdout lockedBuffer // a write cut short by the interrupt may still finish after runEnv returns
+	var stderr bytes.Buffer
 	e := env{stdin: in, stdout: &stdout, stderr: &stderr, lookup: os.LookupEnv}
 	code := runEnv(ctx, []string{"pack", "-chunk", "16KiB", "-level", "1", "-", "-"}, e)
 	assert.Equal(t, exitInterrupted, code)
 	require.Positive(t, stdout.Len())
 	assert.Regexp(t, `^pipeline: interrupted: 0 of 1 files done; standard output got [0-9.]+ KiB, an incomplete container\n$`, stderr.String())
+}
+
+// lockedBuffer is a bytes.Buffer behind a mutex. Standard output is
+// written from a goroutine of cancelableWriter's, which an interrupt
+// abandons: its write may still be going on when the command returns.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Len()
 }
 
 // buildBinary builds the command into a temporary directory.

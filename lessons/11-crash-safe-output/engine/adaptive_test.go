@@ -24,7 +24,8 @@ func (s scheduled) Schedule() []int { return s.Stats().Schedule }
 
 // patchy is a simulated cost that changes every 8 KiB of input, slow then
 // fast, as a file of dense text and long runs of zeros would: at a target
-// of 200µs, chunks of the suite's 4 KiB cap and of 1 KiB alternate.
+// of 200µs, small and large chunks alternate (1 KiB and the suite's 4 KiB
+// cap when the workers keep up).
 func patchy(off int64, n int) time.Duration {
 	if off/(8<<10)%2 == 0 {
 		return time.Duration(n) * 200 // ns per byte
@@ -59,17 +60,31 @@ func TestScheduleConformance(t *testing.T) {
 // docs:endregion TestScheduleConformance
 
 // The simulated conformance run above is not vacuous: its schedule mixes
-// sizes, the 4 KiB cap and 1 KiB, in the file's slow and fast stretches.
+// sizes, small chunks (1 KiB or less) in the file's slow stretches and
+// large ones (2 KiB or more) in its fast ones. Which sizes exactly depends
+// on how the goroutines interleave: the reader sizes each chunk from the
+// times it has by then, and a stretch is only 8 KiB. When the workers
+// keep up, the fast stretches reach the 4 KiB cap; when the reader runs a
+// few chunks ahead, they stop at 2 KiB (3 runs in 60 on an idle machine,
+// 8 in 30 with the cores busy). The test asserts what holds in both.
 func TestPatchyCostMakesAMixedSchedule(t *testing.T) {
 	e := &engine.Engine{Workers: 2, Adaptive: &engine.Adaptive{Target: 200 * time.Microsecond, MinChunk: 512, Cost: patchy}}
 	data := pipetest.Input(pipetest.ScheduleSize)
 	packAdaptive(t, e, data, pipetest.Options(false))
+	sizes := e.Stats().Schedule
 	seen := map[int]int{}
-	for _, n := range e.Stats().Schedule {
+	small, large := 0, 0
+	for _, n := range sizes[:len(sizes)-1] { // the last is the input's tail
 		seen[n]++
+		switch {
+		case n <= 1024:
+			small++
+		case n >= 2048:
+			large++
+		}
 	}
-	if seen[pipetest.ChunkSize] == 0 || seen[1024] == 0 {
-		t.Errorf("chunk sizes and how many of each: %v; want both %d and 1024", seen, pipetest.ChunkSize)
+	if small == 0 || large == 0 {
+		t.Errorf("chunk sizes and how many of each: %v; want some of 1 KiB or less and some of 2 KiB or more", seen)
 	}
 }
 
