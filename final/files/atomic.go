@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 )
@@ -139,7 +140,7 @@ func WriteAtomic(ctx context.Context, path string, o AtomicOptions, fill func(w 
 			}
 		}
 	}()
-	w := newStageWriter(tmp, o.syncStretch(), !o.NoSync)
+	w := newStageWriter(tmp, o.syncStretch())
 	fillErr := fill(w)
 	if err := w.stop(); fillErr == nil && err != nil {
 		return &StageError{StageSync, err}
@@ -271,7 +272,12 @@ func (o AtomicOptions) fsys() FS {
 	return o.FS
 }
 
+// syncStretch is how many bytes are written between background syncs:
+// never, with NoSync.
 func (o AtomicOptions) syncStretch() int64 {
+	if o.NoSync {
+		return math.MaxInt64
+	}
 	if o.stretch <= 0 {
 		return syncStretch
 	}

@@ -1,9 +1,6 @@
 package files
 
-import (
-	"io"
-	"math"
-)
+import "io"
 
 // syncStretch is how many bytes of a temporary file are written between
 // two syncs in the background (see stageWriter). Large enough that a sync
@@ -32,11 +29,8 @@ type stageWriter struct {
 	syncer  *syncer // nil until the first stretch is written
 }
 
-// newStageWriter writes f, syncing it every stretch bytes if sync is set.
-func newStageWriter(f File, stretch int64, sync bool) *stageWriter {
-	if !sync {
-		stretch = math.MaxInt64 // never
-	}
+// newStageWriter writes f, syncing it every stretch bytes.
+func newStageWriter(f File, stretch int64) *stageWriter {
 	return &stageWriter{f: f, stretch: stretch}
 }
 
