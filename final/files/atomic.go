@@ -93,7 +93,7 @@ type AtomicOptions struct {
 	// whole or not at all to every program, and after the process is
 	// killed; but a power cut or an operating-system crash can leave it
 	// missing, empty or partial, as it can any file written without a
-	// sync. On a directory of small files the syncs are most of the time.
+	// sync. On a directory of small files the syncs weigh most.
 	NoSync bool
 
 	stretch int64 // bytes between background syncs; 0 means syncStretch (tests set less)
