@@ -111,8 +111,7 @@ func (s slowWriter) Write(p []byte) (int, error) {
 // measure packs input with e, calls packed (to read the engine's figures
 // for the Pack), then unpacks the oracle's container with e. It returns
 // how long each took, whether both outputs are right, and how many
-// sync.Mutex waits the mutex profile recorded with a function of pkg on
-// the stack.
+// waits the mutex profile recorded on a sync.Mutex that pkg's code took.
 func measure(e packer, input, want []byte, o codec.Options, latency time.Duration, pkg string, packed func()) (result, error) {
 	var out bytes.Buffer
 	start := time.Now()
@@ -132,26 +131,30 @@ func measure(e packer, input, want []byte, o codec.Options, latency time.Duratio
 	return r, nil
 }
 
-// mutexWaits counts the contention events in the mutex profile whose stack
-// holds both a sync.Mutex method and a function of pkg. The runtime's own
-// locks (scheduler, garbage collector, channels) are left out: every Go
-// program takes them.
+// mutexWaits counts the contention events in the mutex profile on a
+// sync.Mutex that a function of pkg took: the first frame past the mutex's
+// own methods is pkg's. Locks every Go program takes are left out: the
+// runtime's own (scheduler, garbage collector, channels) and those the
+// standard library takes inside a call (sync.Pool's, context's).
 func mutexWaits(pkg string) int64 {
 	n, _ := runtime.MutexProfile(nil)
 	records := make([]runtime.BlockProfileRecord, n+64)
 	n, _ = runtime.MutexProfile(records)
 	var waits int64
 	for _, r := range records[:n] {
-		var syncMutex, inPkg bool
 		frames := runtime.CallersFrames(r.Stack())
+		var syncMutex bool
 		for more := true; more; {
 			var f runtime.Frame
 			f, more = frames.Next()
-			syncMutex = syncMutex || strings.Contains(f.Function, "sync.(*Mutex).")
-			inPkg = inPkg || strings.HasPrefix(f.Function, pkg)
-		}
-		if syncMutex && inPkg {
-			waits += r.Count
+			if strings.Contains(f.Function, "sync.(*Mutex).") {
+				syncMutex = true
+				continue
+			}
+			if syncMutex && strings.HasPrefix(f.Function, pkg) {
+				waits += r.Count
+			}
+			break // the first frame past the mutex took it
 		}
 	}
 	return waits

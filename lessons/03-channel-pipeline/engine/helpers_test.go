@@ -133,6 +133,19 @@ func isSyncMutex(function string) bool {
 	return strings.Contains(function, "sync.(*Mutex).") || strings.Contains(function, "sync.(*RWMutex).")
 }
 
+// lockTaker returns the function that took the sync.Mutex a contention
+// stack records: the first frame past the mutex's own methods. It tells a
+// lock of the course's code from one the standard library takes inside a
+// call (sync.Pool registering itself on a new P, sync.Once's slow path).
+func lockTaker(stack []string) string {
+	for _, f := range stack {
+		if !isSyncMutex(f) {
+			return f
+		}
+	}
+	return ""
+}
+
 // anyFrame reports whether some function of stack satisfies match.
 func anyFrame(stack []string, match func(string) bool) bool {
 	for _, f := range stack {
