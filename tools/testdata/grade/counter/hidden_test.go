@@ -116,6 +116,34 @@ func TestAddAndSumCount(t *testing.T) {
 	}
 }
 
+// A count is an int64 all the way through: adds and totals beyond 32 bits
+// come back exact, and so do negative shards, in Load, Sum and Reset.
+func TestCountsTheWholeInt64Range(t *testing.T) {
+	c := newCounter(t, 2)
+	c.Add(0, 1<<32)
+	c.Add(0, 3_000_000_000)
+	c.Shard(1).Add(-1 << 40)
+	c.Add(1, 2)
+	want0, want1 := int64(1<<32+3_000_000_000), int64(-1<<40+2)
+	if got := c.shards[0].Load(); got != want0 {
+		t.Fatalf("shard 0's Load() = %d after Add(0, 1<<32) and Add(0, 3000000000), want %d: keep the count in an int64 (atomic.Int64), and never convert n to a narrower type", got, want0)
+	}
+	if got := c.shards[1].Load(); got != want1 {
+		t.Fatalf("shard 1's Load() = %d after Add(-1<<40) and Add(2), want %d: a count may go below zero, by any int64", got, want1)
+	}
+	if got := c.Sum(); got != want0+want1 {
+		t.Fatalf("Sum() = %d, want %d", got, want0+want1)
+	}
+	if got := c.Reset(); got != want0+want1 {
+		t.Fatalf("Reset() = %d with shards of %d and %d, want %d: Reset takes every shard that is not zero, negative ones too", got, want0, want1, want0+want1)
+	}
+	for i := range c.shards {
+		if got := c.shards[i].Load(); got != 0 {
+			t.Fatalf("shard %d's Load() = %d right after a Reset, want 0: Reset zeroes every shard, whatever its sign", i, got)
+		}
+	}
+}
+
 // TestSumWhileWorkersAdd has a reader call Sum and Load over and over
 // while workers add, each to a shard of its own. The reader and the
 // workers share no lock and no channel unless the Counter provides one,
@@ -172,14 +200,16 @@ func TestSumWhileWorkersAdd(t *testing.T) {
 }
 
 // TestWorkersSharingAShardLoseNothing has eight workers add to two
-// shards, four to each, on real threads: an add made of a load and a
-// store, rather than one atomic read-modify-write, loses the adds of the
-// workers that run between the two. It is a stress test: such a mistake
-// is caught with a high probability on each run, not every time.
+// shards, four to each, then to one shard, all eight, on real threads: an
+// add made of a load and a store, or a compare-and-swap that gives up,
+// rather than one atomic read-modify-write, loses the adds of the workers
+// that run between the two. It is a stress test: such a mistake is
+// caught with a high probability on each run, not every time.
 func TestWorkersSharingAShardLoseNothing(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
-	const shards, workers, adds, rounds = 2, 8, 20_000, 5
-	for range rounds {
+	const workers, adds, rounds = 8, 40_000, 6
+	for round := range rounds {
+		shards := 2 - round%2 // 2, 1, 2, 1, ...
 		c := newCounter(t, shards)
 		var wg sync.WaitGroup
 		for w := range workers {
@@ -200,7 +230,7 @@ func TestWorkersSharingAShardLoseNothing(t *testing.T) {
 			t.Fatalf("%d workers made %d adds and Sum() = 0: Add must add n to the worker's shard, and Sum add up every shard", workers, want)
 		}
 		if got != want {
-			t.Fatalf("%d workers adding to %d shards (%d to each) counted %d of %d adds: with more workers than shards, workers share a shard, so an add must be one atomic read-modify-write (Add), not a Load and then a Store, which loses the adds made between the two",
+			t.Fatalf("%d workers adding to %d shards (%d to each) counted %d of %d adds: with more workers than shards, workers share a shard, so an add must be one atomic read-modify-write (Add) that always lands: not a Load and then a Store, which loses the adds made between the two, nor a compare-and-swap that gives up",
 				workers, shards, workers/shards, got, want)
 		}
 	}
