@@ -41,10 +41,10 @@ func TestAnEmptyRecorderReportsZero(t *testing.T) {
 
 func TestRecordRejectsOutOfRange(t *testing.T) {
 	r := newRecorder(t, time.Second)
-	for _, d := range []time.Duration{-time.Microsecond, -time.Hour, time.Second + time.Microsecond, time.Minute} {
+	for _, d := range []time.Duration{-time.Microsecond, -time.Nanosecond, -time.Hour, time.Second + time.Microsecond, time.Second + 500*time.Nanosecond, time.Minute} {
 		err := r.Record(d)
 		if !errors.Is(err, ErrOutOfRange) {
-			t.Errorf("Record(%v) with max 1s = %v, want an error wrapping ErrOutOfRange: a duration the histogram cannot hold must not vanish silently, nor be clamped into a value nobody measured", d, err)
+			t.Errorf("Record(%v) with max 1s = %v, want an error wrapping ErrOutOfRange: a duration the histogram cannot hold must not vanish silently, nor be clamped into a value nobody measured (compare d itself with 0 and max, before truncating it to the microsecond)", d, err)
 		}
 	}
 	if s := r.Summary(); s.Count != 0 {
@@ -73,6 +73,18 @@ func TestCountAndSumAreTheRecordsKept(t *testing.T) {
 	}
 	if s.Sum != sum {
 		t.Errorf("Sum = %v, want %v, the sum of the durations recorded (in whole microseconds, so exact)", s.Sum, sum)
+	}
+}
+
+// Sum adds the durations as the histogram keeps them: each truncated to
+// the microsecond.
+func TestSumTruncatesEachDurationToTheMicrosecond(t *testing.T) {
+	r := newRecorder(t, time.Second)
+	record(t, r, 1500*time.Nanosecond)
+	record(t, r, 2999*time.Nanosecond)
+	record(t, r, 999*time.Nanosecond)
+	if s := r.Summary(); s.Sum != 3*time.Microsecond {
+		t.Errorf("Sum = %v after Record(1.5µs), Record(2.999µs) and Record(999ns), want 3µs: 1 + 2 + 0, each duration truncated to the microsecond, as the histogram keeps it (add d.Microseconds(), not d)", s.Sum)
 	}
 }
 
@@ -136,19 +148,23 @@ func TestQuantilesOfASkewedDistributionAreNotTheMean(t *testing.T) {
 }
 
 func TestQuantilesCoverEveryRecord(t *testing.T) {
+	const early, late = 270_000, 30_000
 	r := newRecorder(t, time.Minute)
-	for range 9000 {
+	for range early {
 		record(t, r, 100*ms)
 	}
-	for range 1000 {
+	for range late {
 		record(t, r, ms)
 	}
 	s := r.Summary()
-	if s.Count != 10000 {
-		t.Errorf("Count = %d after 10000 records, want 10000", s.Count)
+	if s.Count != early+late {
+		t.Errorf("Count = %d after %d records, want %d: count every record since New, not a window of the latest ones", s.Count, early+late, early+late)
+	}
+	if want := early*100*ms + late*ms; s.Sum != want {
+		t.Errorf("Sum = %v after %d records of 100ms and %d of 1ms, want %v", s.Sum, early, late, want)
 	}
 	if !near(s.P50, 100*ms) {
-		t.Errorf("9000 records of 100ms, then 1000 of 1ms: p50 = %v, want 100ms: quantiles must cover every record since New, not a window of the latest ones", s.P50)
+		t.Errorf("%d records of 100ms, then %d of 1ms: p50 = %v, want 100ms: quantiles must cover every record since New, not a window of the latest ones", early, late, s.P50)
 	}
 }
 
@@ -211,6 +227,45 @@ func TestIsSafeForConcurrentUse(t *testing.T) {
 	wg.Wait()
 	if s := r.Summary(); s.Count != goroutines*each {
 		t.Errorf("Count = %d after %d goroutines recorded %d each, want %d: records were lost; hdrhistogram-go is not safe for concurrent use, so every Record needs the lock (an exclusive one: RLock lets writers in together)", s.Count, goroutines, each, goroutines*each)
+	}
+}
+
+// A Summary's figures are read at one moment: while others record 1ms
+// each, every Summary's Sum is exactly its Count times 1ms, and its
+// quantiles are 1ms. Read under separate locks (or with the sum kept
+// outside the lock), the figures describe different records.
+func TestASummaryDescribesTheSameRecords(t *testing.T) {
+	const writers, each = 4, 40_000
+	r := newRecorder(t, time.Second)
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Go(func() {
+			for range each {
+				if err := r.Record(ms); err != nil {
+					t.Errorf("Record(1ms): %v", err)
+					return
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	var reads, bad int
+	var example Summary
+	for running := true; running; reads++ {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		s := r.Summary()
+		if s.Sum != time.Duration(s.Count)*ms || (s.Count > 0 && (s.P50 != ms || s.Max != ms)) {
+			bad++
+			example = s
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of %d Summaries read while %d goroutines recorded 1ms each did not describe the same records, e.g. %+v: Sum must be Count x 1ms and every quantile 1ms; read every figure, the sum too, under one lock, the one Record holds while it adds", bad, reads, writers, example)
 	}
 }
 
