@@ -252,6 +252,89 @@ func TestStopsWhenCancelled(t *testing.T) {
 	})
 }
 
+// A chunk is held from its ReadAt until it is delivered: with a slow read
+// at the head and fast ones behind it, the reads that finished early still
+// count, so Fetch starts no more than depth. Measured inside deliver once
+// every read Fetch started has reached ReadAt.
+func TestHoldsAtMostDepthBehindASlowHead(t *testing.T) {
+	for _, depth := range []int{2, 4} {
+		t.Run(fmt.Sprintf("depth=%d", depth), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r := newReader(32*8, func(off int64) time.Duration {
+					if off == 0 {
+						return time.Second
+					}
+					return time.Millisecond
+				})
+				most := 0
+				got, err := runFetch(t, t.Context(), r, 8, depth, func(c Chunk) {
+					synctest.Wait() // every read started has reached ReadAt
+					most = max(most, r.started()-c.Index)
+				})
+				if err != nil {
+					t.Fatalf("Fetch returned %v", err)
+				}
+				checkChunks(t, got, r, 8, 32, "a slow head")
+				if most > depth {
+					t.Fatalf("%d chunks were held at once (their reads started, not yet delivered) with depth=%d, behind a slow read of chunk 0: a chunk whose read returned still counts until it is delivered; free its slot when deliver has it, not when its ReadAt returns", most, depth)
+				}
+			})
+		})
+	}
+}
+
+// ctx is done while the read at the head is slow: Fetch must not wait for
+// it to deliver it. It returns ctx's error having delivered nothing (after
+// the reads it started have returned).
+func TestDeliversNothingOnceCancelledDuringASlowRead(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		r := newReader(8*8, func(off int64) time.Duration {
+			if off == 0 {
+				return time.Hour
+			}
+			return time.Millisecond
+		})
+		time.AfterFunc(time.Second, cancel)
+		got, err := runFetch(t, ctx, r, 8, 4, nil)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Fetch returned %v when ctx was cancelled during a slow read of chunk 0: return ctx.Err()", err)
+		}
+		if len(got) != 0 {
+			t.Fatalf("%d chunk(s) delivered after ctx was cancelled during the read of chunk 0: wait for the next chunk in a select that also watches ctx.Done(), and deliver nothing once ctx is done", len(got))
+		}
+	})
+}
+
+// deliver cancels ctx: once every read started has reached ReadAt, no
+// further read starts, not even into the slot the delivered chunk freed.
+func TestStartsNoReadOnceDeliverCancels(t *testing.T) {
+	for _, depth := range []int{2, 3, 4} {
+		t.Run(fmt.Sprintf("depth=%d", depth), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				r := newReader(10*8, fixedLatency(time.Millisecond))
+				var atCancel int
+				_, err := runFetch(t, ctx, r, 8, depth, func(c Chunk) {
+					if c.Index == 3 {
+						synctest.Wait() // the reads Fetch started have reached ReadAt
+						atCancel = r.started()
+						cancel()
+					}
+				})
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("Fetch returned %v after deliver cancelled ctx: return ctx.Err()", err)
+				}
+				if late := r.started() - atCancel; late > 0 {
+					t.Fatalf("%d read(s) started after deliver cancelled ctx (depth=%d): check ctx before starting each read, also the one into the slot a delivered chunk frees", late, depth)
+				}
+			})
+		})
+	}
+}
+
 func TestLeavesNoGoroutineBehind(t *testing.T) {
 	for _, tc := range []struct {
 		name string
