@@ -350,6 +350,116 @@ func TestStopsWhenCancelled(t *testing.T) {
 	}
 }
 
+// After the first error Run stops receiving: a job sent while it waits
+// for a running job (one that ignores its ctx) is not taken.
+func TestStopsReceivingAfterTheFirstError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		jobs := make(chan Job)
+		res := make(chan error, 1)
+		go func() {
+			res <- Run(context.Background(), Config{Threshold: testThreshold, SmallSlots: 1, LargeSlots: 1}, jobs)
+		}()
+		jobs <- Job{Size: testSmallSize, Run: func(context.Context) error { time.Sleep(ms); return errBoom }}
+		jobs <- Job{Size: testSmallSize, Run: func(context.Context) error { time.Sleep(time.Hour); return nil }} // ignores its ctx
+		time.Sleep(2 * ms)
+		synctest.Wait()
+		select {
+		case jobs <- Job{Size: testSmallSize, Run: func(context.Context) error { return nil }}:
+			t.Errorf("Run received a job after a job failed, while it waited for another to stop: at the first error, stop receiving")
+		case <-time.After(ms):
+		}
+		close(jobs)
+		if err := <-res; !errors.Is(err, errBoom) {
+			t.Errorf("Run returned %v, want the job's error %q", err, errBoom)
+		}
+	})
+}
+
+// ctx is done while jobs wait in line: none of them starts, even if the
+// running jobs take their cancellation as a clean stop (return nil).
+func TestStartsNoWaitingJobOnceCancelled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var started atomicCount
+		ctx, cancel := context.WithCancel(t.Context())
+		jobs := make(chan Job, 6)
+		for range 6 {
+			jobs <- Job{Size: testSmallSize, Run: func(ctx context.Context) error {
+				started.add()
+				select {
+				case <-time.After(time.Hour):
+				case <-ctx.Done():
+				}
+				return nil // cancellation is a clean stop for this job
+			}}
+		}
+		close(jobs)
+		time.AfterFunc(5*ms, cancel)
+		err := Run(ctx, Config{Threshold: testThreshold, SmallSlots: 1, LargeSlots: 1}, jobs)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Run returned %v when ctx was cancelled, want ctx's error", err)
+		}
+		if n := started.get(); n != 2 {
+			t.Fatalf("%d jobs started with two slots and ctx cancelled while the first two ran: once ctx is done, start none of the jobs waiting, whatever the running ones return", n)
+		}
+	})
+}
+
+// With ctx already done, Run starts no job, however many are ready: a
+// select that picks among a ready job and ctx.Done() at random is not
+// enough; check ctx before starting each job.
+func TestStartsNothingWithADoneContext(t *testing.T) {
+	for range 20 {
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			var started atomicCount
+			jobs := make(chan Job, 10)
+			for range 10 {
+				jobs <- Job{Size: testSmallSize, Run: func(context.Context) error { started.add(); return nil }}
+			}
+			close(jobs)
+			err := Run(ctx, Config{Threshold: testThreshold, SmallSlots: 1, LargeSlots: 1}, jobs)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("Run with a ctx already cancelled returned %v, want context.Canceled", err)
+			}
+			if n := started.get(); n != 0 {
+				t.Fatalf("Run started %d job(s) with a ctx already cancelled: check ctx before starting each job (a select picks at random among its ready cases)", n)
+			}
+		})
+	}
+}
+
+// A job fails, and the caller's ctx is cancelled only later, while Run
+// waits for a job that is slow to stop: the first error is still the one
+// returned.
+func TestAFirstErrorBeatsALaterCancel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		jobs := make(chan Job, 2)
+		jobs <- Job{Size: testSmallSize, Run: func(context.Context) error { time.Sleep(ms); return errBoom }}
+		jobs <- Job{Size: testSmallSize, Run: func(context.Context) error { time.Sleep(10 * ms); return nil }} // slow to stop
+		close(jobs)
+		time.AfterFunc(5*ms, cancel)
+		if err := Run(ctx, Config{Threshold: testThreshold, SmallSlots: 1, LargeSlots: 1}, jobs); !errors.Is(err, errBoom) {
+			t.Fatalf("Run returned %v when a job failed at 1ms and ctx was cancelled at 5ms, while Run waited for the other job: return the first cause, the job's error %q", err, errBoom)
+		}
+	})
+}
+
+// atomicCount counts from several goroutines.
+type atomicCount struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *atomicCount) add() { c.mu.Lock(); c.n++; c.mu.Unlock() }
+func (c *atomicCount) get() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
 func TestLeavesNoGoroutineBehind(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
