@@ -226,11 +226,37 @@ func TestGrowsWhenChunksTakeNoMeasurableTime(t *testing.T) {
 	for i := range 40 {
 		observe(t, c, prev, 0)
 		checkBounds(t, c, "after observations of 0ns", countsAsFree)
+		if next := c.Next(); next > 2*prev {
+			t.Fatalf("the size went from %d to %d after one chunk of 0ns (observation %d): a free chunk lets the size grow, by at most a factor 2 at once, like any other observation", prev, next, i+1)
+		}
 		prev = c.Next()
-		_ = i
 	}
 	if got := c.Next(); got != testMax {
 		t.Fatalf("Next() = %d after 40 chunks that each took 0ns, want Max (%d): a duration of 0 means the chunk was faster than the clock can tell, so the chunks can grow (by at most a factor 2 each time), not stay as they are", got, testMax)
+	}
+
+	// A long run of free chunks after a real one: the estimate decays
+	// toward 0 and the ideal size grows past any int; it must be bounded
+	// before it is converted, and the size stay at Max.
+	c = newController(t, testConfig())
+	observe(t, c, testMin, 2600*time.Microsecond)
+	for range 400 {
+		observe(t, c, c.Next(), 0)
+	}
+	if got := c.Next(); got != testMax {
+		t.Fatalf("Next() = %d after one chunk of 2.6ms and then 400 of 0ns, want Max (%d): as the cost per byte decays toward 0, target/cost grows without bound; clamp it to [Min, Max] while it is a float, before converting it to an int (which overflows)", got, testMax)
+	}
+}
+
+// A free first chunk is an observation like any other: it sets the
+// estimate to 0, and the next is smoothed in with weight 1/8, not taken as
+// it is as if nothing had been seen.
+func TestAFreeFirstChunkIsAnObservation(t *testing.T) {
+	c := newController(t, testConfig())
+	observe(t, c, testMin, 0)
+	observe(t, c, 2*testMin, 5200*time.Microsecond) // 158.7 ns/byte, smoothed in: 19.8 ns/byte
+	if got, want := c.Next(), 4*testMin; got != want {
+		t.Fatalf("Next() = %d after a chunk of %d bytes in 0ns, then one of %d in 5.2ms, want %d: the first observation (cost 0) is the estimate, the second moves it by 1/8 of the way (to 19.8 ns/byte), and the size grows by at most a factor 2; keep 'nothing seen yet' apart from a cost of 0", got, testMin, 2*testMin, want)
 	}
 }
 
@@ -254,7 +280,7 @@ func TestIsSafeForConcurrentUse(t *testing.T) {
 	for w := range 8 {
 		wg.Go(func() {
 			k := &codec{nsPerByte: slowNsByte, overhead: slowOverhead, noise: testNoise, seed: uint64(100 + w)}
-			for range 300 {
+			for range 2000 {
 				size := c.Next()
 				c.Observe(size, k.observe(size))
 			}
@@ -269,7 +295,7 @@ func TestIsSafeForConcurrentUse(t *testing.T) {
 	})
 	wg.Wait()
 	k := &codec{name: "a slow codec, after 8 workers observed it at once", nsPerByte: slowNsByte, overhead: slowOverhead, noise: testNoise, seed: 16}
-	checkConverged(t, c, k, 20, "after 2,400 concurrent observations")
+	checkConverged(t, c, k, 20, "after 16,000 concurrent observations")
 }
 
 func TestNewRejectsBadConfigs(t *testing.T) {
