@@ -293,16 +293,28 @@ func TestWritesTheFile(t *testing.T) {
 }
 
 func TestCreatesTheTempNextToTheDestination(t *testing.T) {
-	m := newMemFS(nil)
-	err := Write(t.Context(), m, dest, fillParts, false)
-	for _, s := range m.steps() {
-		if dir, ok := strings.CutPrefix(s, "createtemp "); ok && dir != filepath.Dir(dest) {
-			t.Fatalf("the temporary file was created in %q, not in the destination's directory %q: a rename is atomic only within one file system, and across two it fails (EXDEV) or copies", dir, filepath.Dir(dest))
+	for _, path := range []string{dest, "archive.pack"} {
+		m := newMemFS(nil)
+		err := Write(t.Context(), m, path, fillParts, false)
+		for _, s := range m.steps() {
+			if dir, ok := strings.CutPrefix(s, "createtemp "); ok && !sameDir(dir, filepath.Dir(path)) {
+				t.Fatalf("for %q the temporary file was created in %q, not in the destination's directory %q: a rename is atomic only within one file system, and across two it fails (EXDEV) or copies (an empty dir means os.TempDir to CreateTemp; filepath.Dir gives \".\" for a bare name)", path, dir, filepath.Dir(path))
+			}
+			if dir, ok := strings.CutPrefix(s, "syncdir "); ok && !sameDir(dir, filepath.Dir(path)) {
+				t.Fatalf("for %q the directory synced was %q, not the destination's %q", path, dir, filepath.Dir(path))
+			}
+		}
+		if err != nil {
+			t.Fatalf("Write(%q) returned %v on a file system that never fails", path, err)
 		}
 	}
-	if err != nil {
-		t.Fatalf("Write returned %v on a file system that never fails", err)
-	}
+}
+
+// sameDir reports whether got names the directory want does (a trailing
+// slash or a "./" is no difference; an empty name is none: CreateTemp
+// takes it for os.TempDir).
+func sameDir(got, want string) bool {
+	return got != "" && filepath.Clean(got) == filepath.Clean(want)
 }
 
 // order returns the step numbers of the first op in each name, and of the
@@ -357,7 +369,7 @@ func TestSyncsTheDirectoryAfterRenaming(t *testing.T) {
 	at := order(steps)
 	syncDir := 0
 	for i, s := range steps {
-		if s == "syncdir "+filepath.Dir(dest) && i+1 > at["rename"] {
+		if dir, ok := strings.CutPrefix(s, "syncdir "); ok && sameDir(dir, filepath.Dir(dest)) && i+1 > at["rename"] {
 			syncDir = i + 1
 		}
 	}
@@ -473,7 +485,9 @@ func TestLeavesNothingWhenCancelled(t *testing.T) {
 					}
 				}
 			}
+			filled := false
 			err := Write(ctx, m, dest, func(w io.Writer) error {
+				filled = true
 				if tc.when != nil && tc.when(0, "fill") {
 					cancel()
 				}
@@ -481,6 +495,9 @@ func TestLeavesNothingWhenCancelled(t *testing.T) {
 			}, true)
 			if !errors.Is(err, context.Canceled) {
 				t.Errorf("ctx was cancelled %s and Write returned %v, want context.Canceled: check ctx before starting, after fill, and once more just before the rename", tc.name, err)
+			}
+			if tc.when == nil && (filled || len(m.steps()) > 0) {
+				t.Errorf("ctx was done before Write, and Write still called fill: %v, and the file system: %q; check ctx before starting, and do nothing", filled, m.steps())
 			}
 			checkUntouched(t, m, "old contents", true, "ctx cancelled "+tc.name)
 		})
@@ -503,8 +520,14 @@ func TestCommitsOnceRenamed(t *testing.T) {
 	if len(m.removedAfterRename) > 0 {
 		t.Fatalf("removed %q after the rename had succeeded", m.removedAfterRename)
 	}
-	if err != nil && !errors.Is(err, context.Canceled) {
-		t.Fatalf("Write returned %v", err)
+	synced := false
+	for _, s := range m.steps()[order(m.steps())["rename"]:] {
+		if dir, ok := strings.CutPrefix(s, "syncdir "); ok && sameDir(dir, filepath.Dir(dest)) {
+			synced = true
+		}
+	}
+	if !synced || err != nil {
+		t.Fatalf("ctx was cancelled during the rename, which succeeded, and Write returned %v, syncing the directory after it: %v; after the rename it is too late to stop: sync the directory and return nil (ctx is not checked again)", err, synced)
 	}
 }
 
