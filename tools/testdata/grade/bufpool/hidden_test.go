@@ -250,6 +250,42 @@ func TestPutTakesBackAShortenedBuffer(t *testing.T) {
 	if err := p.Put(again[:0]); err != nil {
 		t.Fatalf("Put(buf[:0]) returned %v, want nil", err)
 	}
+	third := get(t, p)
+	if err := p.Put(third[:10:10]); err != nil {
+		t.Fatalf("Put(buf[:10:10]) returned %v, want nil: a reslice that starts at the buffer's first byte is still the buffer, whatever its capacity; know a buffer by the address of its first byte", err)
+	}
+	if again := get(t, p); len(again) != size {
+		t.Fatalf("after Put(buf[:10:10]), Get returned a buffer of len %d, want %d", len(again), size)
+	}
+}
+
+// Two owners Put the same buffer at the same moment: exactly one Put takes
+// it back, the other is refused, and the count of buffers out drops by
+// one. Checking "is it out?" and marking it returned in two steps lets
+// both through. A stress test on real threads: such a mistake is caught
+// with a high probability on each run, not every time.
+func TestTwoPutsOfOneBufferAtOnceTakeItBackOnce(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
+	p := newPool(t, 4, 64)
+	get(t, p) // two held for the whole test: room in the free list for a
+	get(t, p) // buffer wrongly taken back twice, so it shows, not hangs
+	for round := range 20_000 {
+		b := get(t, p)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		var errs [2]error
+		for k := range 2 {
+			wg.Go(func() { <-start; errs[k] = p.Put(b) })
+		}
+		close(start)
+		wg.Wait()
+		if (errs[0] == nil) == (errs[1] == nil) {
+			t.Fatalf("round %d: two Puts of one buffer at the same moment returned %v and %v (Out() = %d): exactly one may take it back; check that it is out and mark it returned in one step, under one lock", round, errs[0], errs[1], p.Out())
+		}
+		if out := p.Out(); out != 2 {
+			t.Fatalf("round %d: Out() = %d after the buffer came back, want 2", round, out)
+		}
+	}
 }
 
 func TestOutCountsTheBuffersOut(t *testing.T) {
