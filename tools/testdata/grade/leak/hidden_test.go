@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -172,6 +173,53 @@ func TestWaitsForItsReaderBeforeReturning(t *testing.T) {
 			t.Fatalf("src was read %d more time(s) after Sums had returned: wait for the reader to stop before returning", n)
 		}
 	})
+}
+
+// TestLeavesNoHasherRunningAtReturn checks the hashers at the moment Sums
+// returns after a cancel, without the retries goleak allows: a hasher that
+// exits "soon after" still breaks the contract. With one processor, a
+// goroutine Sums did not wait for has not run yet when Sums returns, so
+// it shows in the stack dump taken right then.
+func TestLeavesNoHasherRunningAtReturn(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	const runs = 50
+	late := 0
+	for range runs {
+		ctx, cancel := context.WithCancel(t.Context())
+		src := &endlessReader{cancelAt: 20, cancel: cancel}
+		err := Sums(ctx, io.Discard, src, chunkSize, 4)
+		left := goroutinesInThisPackage()
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Sums returned %v after ctx was cancelled, want context.Canceled", err)
+		}
+		if left > 0 {
+			late++
+		}
+	}
+	if late > 0 {
+		t.Fatalf("in %d of %d runs, goroutines of Sums were still alive when it returned after a cancel: cancel, then wait for every stage (drain what the hashers send, or wait on a WaitGroup) before returning", late, runs)
+	}
+}
+
+// goroutinesInThisPackage counts the goroutines, other than the caller and
+// the tests, with a function of this package on their stack.
+func goroutinesInThisPackage() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	n := 0
+	for i, g := range strings.Split(string(buf), "\n\n") {
+		if i == 0 {
+			continue // the caller
+		}
+		for _, line := range strings.Split(g, "\n") {
+			if strings.Contains(line, "/leak.") && !strings.Contains(line, "/leak.Test") {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
 
 // TestLeavesNoGoroutineWhenAWriteFailsUnderBackpressure makes the

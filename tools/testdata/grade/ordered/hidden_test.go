@@ -180,6 +180,72 @@ func TestClosesTheOutputOnlyAfterEveryCallReturns(t *testing.T) {
 	})
 }
 
+// The input stays open and quiet, and ctx is cancelled: Map must close
+// its output all the same. A receive from in that does not also watch
+// ctx.Done() waits for ever.
+func TestClosesTheOutputOnCancelWhileTheInputIsIdle(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		in := make(chan []byte) // never sent on, never closed
+		out := Map(ctx, in, 2, result)
+		closed := make(chan struct{})
+		go func() {
+			for range out {
+			}
+			close(closed)
+		}()
+		synctest.Wait()
+		cancel()
+		select {
+		case <-closed:
+		case <-time.After(time.Second):
+			t.Fatalf("the output was still open a second after ctx was cancelled, with the input open and idle: receive from in in a select that also watches ctx.Done()")
+		}
+	})
+}
+
+// Cancelled mid-stream with input always ready: once the output is
+// closed, no call of f starts. Closing before every goroutine started has
+// returned (a WaitGroup Add inside the goroutine it counts, or a wait that
+// does not first stop the dispatcher) lets one start late. Repeated, as
+// the late start depends on the interleaving.
+func TestStartsNoCallAfterTheOutputIsClosed(t *testing.T) {
+	const runs = 300
+	late := 0
+	for range runs {
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			in := make(chan []byte, 64)
+			for j := range 64 {
+				in <- chunk(j)
+			}
+			close(in)
+			var closed, lateCalls atomic.Int64
+			out := Map(ctx, in, 4, func(c []byte) []byte {
+				if closed.Load() != 0 {
+					lateCalls.Add(1)
+				}
+				return result(c)
+			})
+			n := 0
+			for range out {
+				if n++; n == 3 {
+					cancel()
+				}
+			}
+			closed.Store(1)
+			synctest.Wait()
+			if lateCalls.Load() > 0 {
+				late++
+			}
+		})
+	}
+	if late > 0 {
+		t.Fatalf("in %d of %d runs cancelled mid-stream, a call of f started after the output was closed: close it only once the goroutine that starts calls has stopped and every call has returned (count each call with wg.Add before its goroutine starts)", late, runs)
+	}
+}
+
 func TestTreatsWorkersBelowOneAsOne(t *testing.T) {
 	for _, workers := range []int{0, -3} {
 		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {

@@ -352,6 +352,47 @@ func TestStartsNoTaskOnceATaskHasFailed(t *testing.T) {
 	})
 }
 
+// The caller's ctx has a deadline, and the tasks ignore ctx and succeed:
+// only Run can report it, with ctx's own error, which says why the run
+// ended.
+func TestReturnsDeadlineExceededPastTheCallersDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
+		defer cancel()
+		err := Run(ctx, 10, 2, func(context.Context, int) error {
+			time.Sleep(time.Second)
+			return nil
+		})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Run returned %v when its ctx's deadline passed with tasks not yet started, want ctx.Err(), context.DeadlineExceeded (not a constant context.Canceled)", err)
+		}
+	})
+}
+
+// n=3 tasks on 2 workers, each task a second long and ignoring ctx; the
+// caller cancels at 0.5s, before task 2 has started: Run starts it not,
+// and returns ctx's error, though every task that ran succeeded. A buffered
+// channel of indexes lets the feeder finish early and the cancel go unseen.
+func TestReturnsTheCallersErrorWhenCancelledBeforeTheLastTaskStarts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		var started atomic.Int64
+		time.AfterFunc(500*time.Millisecond, cancel)
+		err := Run(ctx, 3, 2, func(context.Context, int) error {
+			started.Add(1)
+			time.Sleep(time.Second) // ignores ctx, succeeds
+			return nil
+		})
+		if n := started.Load(); n == 3 {
+			t.Fatalf("task 2 started after the caller cancelled at 0.5s (tasks 0 and 1 ran until 1s): hand out an index only in a select that also watches ctx.Done(), on an unbuffered channel")
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Run returned %v, want context.Canceled: ctx was cancelled before task 2 started (%d of 3 started), so the run did not do all its work", err, started.Load())
+		}
+	})
+}
+
 func TestLeavesNoGoroutineBehind(t *testing.T) {
 	cases := []struct {
 		name string
