@@ -33,9 +33,11 @@ func New(n, size int) (*Pool, error) {
 	return &Pool{size: size}, nil
 }
 
-// Get takes a buffer of len size out of the pool, waiting while all n are
-// out. If ctx is done first it returns ctx's error and no buffer. The
-// caller owns the buffer until it gives it back with Put.
+// Get takes a buffer of len and cap size out of the pool, waiting while
+// all n are out. If ctx is done first it returns ctx's error and no
+// buffer. The caller owns the buffer until it gives it back with Put; its
+// cap ends where its memory does, so an append past its len cannot write
+// into another owner's buffer.
 func (p *Pool) Get(ctx context.Context) ([]byte, error) {
 	// TODO: hand out one of the pool's buffers; wait while none is free,
 	//       and stop waiting when ctx is done. This makes a new buffer on

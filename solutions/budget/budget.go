@@ -41,9 +41,10 @@ func New(size int64) (*Budget, error) {
 // Acquire takes n units, all at once, waiting in line behind earlier
 // requests until they are free. A request larger than the whole budget
 // fails at once with an error wrapping ErrTooLarge: it could never be
-// granted, so waiting for it would only hang. If ctx is done before the
-// units are granted (already, or while waiting), Acquire returns ctx's
-// error and holds nothing.
+// granted, so waiting for it would only hang. It, and a request for less
+// than 1 unit, are refused before anything else, even a ctx that is done.
+// If ctx is done before the units are granted (already, or while
+// waiting), Acquire returns ctx's error and holds nothing.
 func (b *Budget) Acquire(ctx context.Context, n int64) error {
 	if n < 1 {
 		return fmt.Errorf("budget: Acquire(%d), want at least 1 unit", n)
@@ -85,8 +86,8 @@ func (b *Budget) Acquire(ctx context.Context, n int64) error {
 }
 
 // Release gives back n units taken with Acquire, and grants the requests
-// at the head of the line that now fit. Releasing more than is in use is a
-// bug in the caller, and panics.
+// at the head of the line that now fit. Releasing less than 1 unit, or
+// more than is in use, is a bug in the caller, and panics.
 func (b *Budget) Release(n int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -481,6 +481,120 @@ func TestAWaiterCancelledAsItIsGrantedLeavesNothingBehind(t *testing.T) {
 	}
 }
 
+// A waiter that gives up must leave the line from wherever it stands
+// now, not from where it stood when it joined: requests ahead of it may
+// have been granted or have left since.
+func TestACancelledWaiterLeavesFromWhereItNowStands(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newBudget(t, 10)
+		hold(t, b, 10)
+		first := acquire(b, t.Context(), 10)
+		synctest.Wait()
+		ctx, cancel := context.WithCancel(t.Context())
+		second := acquire(b, ctx, 5)
+		synctest.Wait()
+		lastCtx, unblockLast := context.WithCancel(t.Context())
+		defer unblockLast()
+		last := acquire(b, lastCtx, 5)
+		synctest.Wait()
+		b.Release(10) // grants the first: the line is now second, last
+		synctest.Wait()
+		if !first.returned() || first.err() != nil {
+			t.Fatalf("Release(10) did not grant the waiting Acquire(10)")
+		}
+		cancel() // the second, now at the head, gives up
+		synctest.Wait()
+		if !second.returned() || !errors.Is(second.err(), context.Canceled) {
+			t.Fatalf("the cancelled Acquire(5) did not return context.Canceled")
+		}
+		b.Release(10) // the first's units: the last Acquire(5) fits
+		synctest.Wait()
+		if !last.returned() {
+			unblockLast()
+			synctest.Wait()
+			t.Fatalf("line: 10, 5 (cancelled after the 10 was granted), 5; after Release(10) the last Acquire(5) still waits (InUse %d): the cancelled waiter removed another request from the line, or stayed in it, because it looked itself up by where it stood when it joined; find it by identity when it leaves", b.InUse())
+		}
+		if err := last.err(); err != nil {
+			t.Fatalf("the last Acquire(5) returned %v, want nil", err)
+		}
+		if got := b.InUse(); got != 5 {
+			t.Fatalf("InUse() = %d with one Acquire(5) granted, want 5: units went to a waiter that had left the line", got)
+		}
+	})
+}
+
+// Giving back nothing, or less than nothing, is as much a caller's bug as
+// giving back more than was taken: Release(-3) would raise InUse without
+// any Acquire.
+func TestReleasingLessThanOneUnitPanics(t *testing.T) {
+	for _, n := range []int64{0, -3} {
+		func() {
+			b := newBudget(t, 10)
+			hold(t, b, 3)
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Release(%d) did not panic: a Release of less than 1 unit is a bug in the caller (a negative one would raise InUse with no Acquire); panic, as for more than is in use", n)
+				}
+				if got := b.InUse(); got != 3 {
+					t.Errorf("InUse() = %d after the refused Release(%d), want 3", got, n)
+				}
+			}()
+			b.Release(n)
+		}()
+	}
+}
+
+// A request that is wrong in itself is refused as such, even when ctx is
+// done too: the caller learns the mistake that no retry will fix, not a
+// cancellation it may take for a normal stop.
+func TestABadRequestIsRefusedEvenWhenCtxIsDone(t *testing.T) {
+	b := newBudget(t, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := b.Acquire(ctx, 11); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("Acquire(11) on a budget of 10 with a cancelled ctx returned %v, want an error wrapping ErrTooLarge: check the request before ctx", err)
+	}
+	if err := b.Acquire(ctx, 0); err == nil || errors.Is(err, context.Canceled) {
+		t.Errorf("Acquire(0) with a cancelled ctx returned %v, want the refusal of a request for less than 1 unit: check the request before ctx", err)
+	}
+}
+
+// Whatever path grants a waiter, the line and InUse are touched under the
+// lock: here a waiter gives up while another goroutine releases units, so
+// a grant made outside the lock (say, on the way out of a cancelled
+// Acquire) races with the Release, which the race detector reports.
+func TestAWaiterLeavingWhileUnitsAreReleasedIsSafe(t *testing.T) {
+	for range 50 {
+		synctest.Test(t, func(t *testing.T) {
+			b := newBudget(t, 10)
+			hold(t, b, 10)
+			ctx, cancel := context.WithCancel(t.Context())
+			leaving := acquire(b, ctx, 8)
+			synctest.Wait()
+			behind := acquire(b, t.Context(), 2)
+			synctest.Wait()
+			released := make(chan struct{})
+			go func() {
+				defer close(released)
+				b.Release(10)
+			}()
+			cancel()
+			synctest.Wait()
+			<-released
+			if !leaving.returned() || !behind.returned() {
+				t.Fatalf("after a cancel and a Release(10) at once, the cancelled Acquire(8) returned: %v, the Acquire(2) behind it: %v; want both", leaving.returned(), behind.returned())
+			}
+			want := int64(2)
+			if leaving.err() == nil {
+				want = 10
+			}
+			if got := b.InUse(); got != want {
+				t.Fatalf("InUse() = %d, want %d", got, want)
+			}
+		})
+	}
+}
+
 // newBudget makes a budget or stops the test.
 func newBudget(t *testing.T, size int64) *Budget {
 	t.Helper()

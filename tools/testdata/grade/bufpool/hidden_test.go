@@ -36,6 +36,9 @@ func TestGetReturnsDistinctBuffersOfTheRightSize(t *testing.T) {
 		if len(buf) != size {
 			t.Fatalf("Get %d returned a buffer of len %d, want %d", i+1, len(buf), size)
 		}
+		if cap(buf) != size {
+			t.Fatalf("Get %d returned a buffer of cap %d, want %d: with room past its len, an append writes memory that is not its own (the next buffer's, if they are cut from one array: cut them with buf[lo:hi:hi])", i+1, cap(buf), size)
+		}
 		if seen[&buf[0]] {
 			t.Fatalf("Get %d returned a buffer that was already out: each owner must get a buffer of its own", i+1)
 		}

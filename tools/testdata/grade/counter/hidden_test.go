@@ -9,6 +9,7 @@ package counter
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -17,11 +18,26 @@ import (
 )
 
 func TestNewRejectsBadCounts(t *testing.T) {
-	for _, n := range []int{0, -1, MaxShards + 1} {
-		if c, err := New(n); err == nil || c != nil {
+	// The largest ints too: rounded up to a power of two first, they
+	// would overflow to a negative count (or panic in make) before the
+	// check saw them.
+	for _, n := range []int{0, -1, MaxShards + 1, 1<<62 + 1, math.MaxInt} {
+		c, err, panicked := newNoPanic(n)
+		if panicked != nil {
+			t.Errorf("New(%d) panicked: %v; want nil and an error: check the count against 1 and MaxShards before rounding it up", n, panicked)
+			continue
+		}
+		if err == nil || c != nil {
 			t.Errorf("New(%d) returned a Counter (%t) and error %v; want nil and an error: a Counter has 1 to MaxShards (%d) shards", n, c != nil, err, MaxShards)
 		}
 	}
+}
+
+// newNoPanic calls New, and returns what it panicked with, if it did.
+func newNoPanic(n int) (c *Counter, err error, panicked any) {
+	defer func() { panicked = recover() }()
+	c, err = New(n)
+	return c, err, nil
 }
 
 func TestNewRoundsUpToAPowerOfTwo(t *testing.T) {
@@ -259,17 +275,35 @@ func TestNextShardCyclesThroughEveryShard(t *testing.T) {
 // shards are handed out exactly evenly.
 func TestNextShardIsSafeForConcurrentUse(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
-	const goroutines, calls = 8, 1000
+	// Many calls, started together, in up to five rounds: a position read
+	// and written back in two steps loses a turn only when another call
+	// comes in between, which one round may not show.
+	const goroutines, calls, rounds = 8, 50_000, 5
+	for range rounds {
+		total, want := nextShardCounts(t, goroutines, calls)
+		if !slices.Equal(total, want) {
+			t.Fatalf("%d goroutines calling NextShard %d times each at once got the %d shards %v times, want %v: concurrent calls must each get a position of their own; advance the position with one atomic add",
+				goroutines, calls, len(want), total, want)
+		}
+	}
+}
+
+// nextShardCounts has goroutines call NextShard calls times each, all at
+// once, on a Counter of 4 shards, and returns how often each shard was
+// handed out, and how often each should have been.
+func nextShardCounts(t *testing.T, goroutines, calls int) (total, want []int) {
 	c := newCounter(t, 4)
 	index := map[*Shard]int{}
 	for i := range c.shards {
 		index[&c.shards[i]] = i
 	}
 	counts := make([][]int, goroutines) // each goroutine writes its own row
+	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for g := range goroutines {
 		counts[g] = make([]int, len(c.shards)+1) // the last one counts shards not in c.shards
 		wg.Go(func() {
+			<-start
 			for range calls {
 				i, ok := index[c.NextShard()]
 				if !ok {
@@ -279,18 +313,16 @@ func TestNextShardIsSafeForConcurrentUse(t *testing.T) {
 			}
 		})
 	}
+	close(start)
 	wg.Wait()
-	total := make([]int, len(c.shards)+1)
+	total = make([]int, len(c.shards)+1)
 	for _, row := range counts {
 		for i, n := range row {
 			total[i] += n
 		}
 	}
-	want := slices.Repeat([]int{goroutines * calls / len(c.shards)}, len(c.shards))
-	if !slices.Equal(total[:len(c.shards)], want) {
-		t.Fatalf("%d goroutines calling NextShard %d times each at once got the %d shards %v times, want %v: concurrent calls must each get a position of their own; advance the position with one atomic add",
-			goroutines, calls, len(c.shards), total[:len(c.shards)], want)
-	}
+	want = slices.Repeat([]int{goroutines * calls / len(c.shards)}, len(c.shards))
+	return total[:len(c.shards)], want
 }
 
 func TestResetTakesTheCountAndZeroes(t *testing.T) {
