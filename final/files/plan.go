@@ -52,8 +52,9 @@ func (j Job) path() string {
 // Plan is the list of jobs a command line asks for, the files it skipped
 // on the way (symbolic links and other non-regular files found inside
 // directories, non-containers when unpacking a directory), and the paths
-// it could not read (an unreadable subdirectory): those fail, the rest of
-// the tree still runs.
+// it could not read (an unreadable subdirectory) or name an output for (a
+// container named just ".gpk"): those fail, the rest of the tree still
+// runs.
 type Plan struct {
 	Jobs    []Job
 	Skipped []Skip
@@ -217,8 +218,8 @@ func (p *Plan) addMany(op Op, srcs []string, dst string) error {
 
 // addTree plans every regular file under root, mirrored under dst. root
 // itself may be a link to a directory (it was named on the command line);
-// links inside it are skipped. A directory that cannot be read is listed
-// in p.Failed and the walk goes on.
+// links inside it are skipped. A directory that cannot be read, or a file
+// that cannot name its output, is listed in p.Failed and the walk goes on.
 func (p *Plan) addTree(op Op, root, dst string) error {
 	if dst != "" {
 		if p.exists(dst) && !p.isDir(dst) {
@@ -270,7 +271,10 @@ func (p *Plan) walk(op Op, root, real, rel, dst string) error {
 		out := ""
 		if dst != "" {
 			if out, err = outputName(op, name); err != nil {
-				return fmt.Errorf("%s: %w", Quote(path), err)
+				// One file the tree cannot name an output for fails
+				// alone: the others are still done.
+				p.Failed = append(p.Failed, Skip{path, err.Error()})
+				continue
 			}
 			out = filepath.Join(dst, out)
 		}
@@ -319,8 +323,13 @@ func outputName(op Op, name string) (string, error) {
 		return name + Ext, nil
 	case engine.Unpack:
 		base, ok := strings.CutSuffix(name, Ext)
-		if !ok || filepath.Base(base) == "" || strings.HasSuffix(base, string(filepath.Separator)) {
+		if !ok {
 			return "", fmt.Errorf("name does not end in %s, so the output cannot be named after it: give an output file name", Ext)
+		}
+		// What is left must name a file: not nothing (".gpk"), and not
+		// "." or ".." ("..gpk", "...gpk"), which name directories.
+		if last := base[strings.LastIndexByte(base, filepath.Separator)+1:]; last == "" || last == "." || last == ".." {
+			return "", fmt.Errorf("without %s the name is %q, which cannot name a file: give an output file name", Ext, last)
 		}
 		return base, nil
 	}

@@ -98,10 +98,14 @@ func runEnv(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "pipeline: unknown command %q\nRun 'pipeline help' for usage.\n", name)
 		return exitUsage
 	}
-	c, err := parse(cmd, rest, e)
+	c, err := parse(ctx, cmd, rest, e)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(e.stdout, commandUsage(cmd, e))
 		return exitOK
+	}
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		fmt.Fprintf(e.stderr, "pipeline %s: interrupted\n", cmd.name)
+		return exitInterrupted
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "pipeline %s: %v\nRun 'pipeline help %s' for usage.\n", cmd.name, err, cmd.name)
@@ -202,7 +206,8 @@ func commandUsage(cmd command, e env) string {
 
 // parse reads a command's flags and arguments. Flags may come before,
 // between or after the paths, as with most tools; "--" ends the flags.
-func parse(cmd command, args []string, e env) (config, error) {
+// ctx bounds the wait for a key file that is a pipe.
+func parse(ctx context.Context, cmd command, args []string, e env) (config, error) {
 	fs, c := newFlagSet(cmd, e)
 	var paths []string
 	for {
@@ -223,7 +228,7 @@ func parse(cmd command, args []string, e env) (config, error) {
 		return config{}, fmt.Errorf("wrong number of arguments: want %s, got %q", orNone(cmd.args), paths)
 	}
 	c.paths = paths
-	if err := c.resolve(cmd, e); err != nil {
+	if err := c.resolve(ctx, cmd, e); err != nil {
 		return config{}, err
 	}
 	return *c, nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -58,6 +60,10 @@ func runFiles(ctx context.Context, e env, c config, op engine.Op, smallFile int6
 		}
 		return exitFailed
 	}
+	if err := checkStdio(e, plan.Jobs); err != nil {
+		fmt.Fprintf(e.stderr, "pipeline %s: %v\n", op, err)
+		return exitFailed
+	}
 	if e.afterPlan != nil {
 		e.afterPlan(plan)
 	}
@@ -77,7 +83,7 @@ func runFiles(ctx context.Context, e env, c config, op engine.Op, smallFile int6
 
 	code := report(ctx, e, op, results)
 	if len(plan.Failed) > 0 && code == exitOK {
-		fmt.Fprintf(e.stderr, "pipeline: %d unreadable, the other %s done\n", len(plan.Failed), plural(len(results), "file"))
+		fmt.Fprintf(e.stderr, "pipeline: %d failed before starting (above), the other %s done\n", len(plan.Failed), plural(len(results), "file"))
 		code = exitFailed
 	}
 	if code == exitOK && !c.quiet {
@@ -91,6 +97,47 @@ func runFiles(ctx context.Context, e env, c config, op engine.Op, smallFile int6
 		return exitFailed
 	}
 	return code
+}
+
+// checkStdio refuses a run whose standard input or output is one of its
+// own files, which the planner, comparing paths, cannot see:
+// `pipeline unpack a.gpk - >> a.gpk` would append to its input, and
+// `pipeline pack -force - a.gpk < a.gpk` would replace its input while
+// reading it. Only regular files are compared: a pipe or a terminal is
+// nobody's input.
+func checkStdio(e env, jobs []files.Job) error {
+	in, inFile := regularFile(e.stdin)
+	out, outFile := regularFile(e.stdout)
+	fsys := e.fileSystem()
+	same := func(path string, info fs.FileInfo) bool {
+		other, err := fsys.Stat(path)
+		return err == nil && os.SameFile(info, other)
+	}
+	for _, j := range jobs {
+		switch {
+		case j.Dst == files.Stdio && outFile && j.Src != files.Stdio && same(j.Src, out):
+			return fmt.Errorf("standard output is %s, an input of this run: write the output elsewhere", quote(j.Src))
+		case j.Src == files.Stdio && inFile && j.Dst == files.Stdio && outFile && os.SameFile(in, out):
+			return errors.New("standard input and standard output are the same file: write the output elsewhere")
+		case j.Src == files.Stdio && inFile && j.Dst != "" && j.Dst != files.Stdio && same(j.Dst, in):
+			return fmt.Errorf("standard input is %s, the output of this run: write the output elsewhere", quote(j.Dst))
+		}
+	}
+	return nil
+}
+
+// regularFile returns what x's Stat says if x is (or wraps) an open
+// regular file.
+func regularFile(x any) (fs.FileInfo, bool) {
+	f, ok := x.(interface{ Stat() (fs.FileInfo, error) })
+	if !ok {
+		return nil, false
+	}
+	info, err := f.Stat()
+	if err != nil || !info.Mode().IsRegular() {
+		return nil, false
+	}
+	return info, true
 }
 
 // report prints one line per failed file and returns the exit code. A

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"syscall"
 	"time"
 
 	"packcourse/core/codec"
@@ -125,9 +127,10 @@ func newFlagSet(cmd command, e env) (*flag.FlagSet, *config) {
 	return fs, c
 }
 
-// resolve checks the flag values and turns them into what the run uses.
+// resolve checks the flag values and turns them into what the run uses;
+// ctx bounds the wait for a key file that is a pipe.
 // Every error names the flag and its range.
-func (c *config) resolve(cmd command, e env) error {
+func (c *config) resolve(ctx context.Context, cmd command, e env) error {
 	if cmd.flags&fWork != 0 {
 		if c.workers < 1 || c.workers > maxWorkers {
 			return fmt.Errorf("-workers %d: want 1..%d", c.workers, maxWorkers)
@@ -167,7 +170,7 @@ func (c *config) resolve(cmd command, e env) error {
 	if c.quiet {
 		c.progress = false
 	}
-	return c.resolveKey(cmd, e)
+	return c.resolveKey(ctx, cmd, e)
 }
 
 // resolveEncode checks -codec, -chunk and -level: the level's range is the
@@ -215,7 +218,7 @@ func checkAddr(addr string) error {
 // resolveKey reads the key or passphrase, if one is asked for. Pack
 // encrypts only with -encrypt, and then needs exactly one key source;
 // unpack and verify take a key source when the container is encrypted.
-func (c *config) resolveKey(cmd command, e env) error {
+func (c *config) resolveKey(ctx context.Context, cmd command, e env) error {
 	if c.keyFile != "" && c.passEnv != "" {
 		return errors.New("give -key-file or -passphrase-env, not both")
 	}
@@ -228,7 +231,10 @@ func (c *config) resolveKey(cmd command, e env) error {
 		}
 	}
 	if c.keyFile != "" {
-		key, err := readKeyFile(c.keyFile)
+		key, err := readKeyFile(ctx, c.keyFile)
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return err
+		}
 		if err != nil {
 			return fmt.Errorf("-key-file: %v", err)
 		}
@@ -252,14 +258,25 @@ func (c *config) resolveKey(cmd command, e env) error {
 const maxKeyFile = 1024
 
 // readKeyFile reads a key: exactly 32 raw bytes, or 64 hex digits
-// (surrounding white space, such as a final newline, is ignored).
-func readKeyFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+// (surrounding white space, such as a final newline, is ignored). The file
+// may be a pipe (-key-file <(command)): it is opened without blocking, so
+// a FIFO nobody writes to reads as empty instead of hanging the open, and
+// a read waiting for a writer that is slow to write ends when ctx does.
+func readKeyFile(ctx context.Context, path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	// A pipe's reads go through the runtime's poller, so a deadline in the
+	// past wakes one that waits; on a regular file, reads never wait and
+	// SetReadDeadline is refused, harmlessly.
+	stop := context.AfterFunc(ctx, func() { f.SetReadDeadline(time.Unix(1, 0)) })
+	defer stop()
 	b, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
+	if errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
 	if err != nil {
 		return nil, err
 	}

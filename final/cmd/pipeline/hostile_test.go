@@ -630,3 +630,137 @@ func waitUntilStalled(t *testing.T, fed *atomic.Int64) {
 	}
 	require.GreaterOrEqual(t, fed.Load(), int64(256<<10), "the command did not read its input")
 }
+
+// TestHostileStdioIsAFileOfTheRun: standard input or output redirected to
+// one of the run's own files is refused before anything is written, and
+// the file is left as it was. (`pipeline unpack a.gpk - >> a.gpk` used to
+// append to its input.)
+func TestHostileStdioIsAFileOfTheRun(t *testing.T) {
+	f := newFixture(t)
+	packed, err := os.ReadFile(f.at("text.gpk"))
+	require.NoError(t, err)
+	open := func(name string, flag int) *os.File {
+		file, err := os.OpenFile(f.at(name), flag, 0)
+		require.NoError(t, err)
+		t.Cleanup(func() { file.Close() })
+		return file
+	}
+	for _, c := range []struct {
+		name          string
+		stdin, stdout *os.File
+		args          []string
+		want          string
+	}{
+		{"stdout appends to the input", nil, open("text.gpk", os.O_WRONLY|os.O_APPEND),
+			[]string{"unpack", "-q", f.at("text.gpk"), "-"}, "standard output is"},
+		{"stdin is the output it replaces", open("text.gpk", os.O_RDONLY), nil,
+			[]string{"pack", "-q", "-force", "-", f.at("text.gpk")}, "standard input is"},
+		{"stdin and stdout are one file", open("text.gpk", os.O_RDONLY), open("text.gpk", os.O_WRONLY|os.O_APPEND),
+			[]string{"pack", "-q", "-", "-"}, "standard input and standard output are the same file"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			e := env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr, lookup: os.LookupEnv}
+			if c.stdin != nil {
+				e.stdin = c.stdin
+			}
+			if c.stdout != nil {
+				e.stdout = c.stdout
+			}
+			code := runEnv(t.Context(), c.args, e)
+			assert.Equal(t, exitFailed, code, stderr.String())
+			assert.Contains(t, stderr.String(), c.want)
+			assert.Equal(t, 1, strings.Count(stderr.String(), "\n"), "one line: %q", stderr.String())
+			got, err := os.ReadFile(f.at("text.gpk"))
+			require.NoError(t, err)
+			assert.Equal(t, packed, got, "the container was changed")
+		})
+	}
+	// A pipe or a terminal is nobody's input: standard streams that are
+	// not regular files still work (TestStdinStdout), and a regular file
+	// that is not one of the run's is written as asked.
+	var stderr bytes.Buffer
+	out := open("plain", os.O_WRONLY|os.O_TRUNC)
+	code := runEnv(t.Context(), []string{"unpack", "-q", f.at("text.gpk"), "-"}, env{stdin: strings.NewReader(""), stdout: out, stderr: &stderr, lookup: os.LookupEnv})
+	require.Equal(t, exitOK, code, stderr.String())
+	got, err := os.ReadFile(f.at("plain"))
+	require.NoError(t, err)
+	assert.Equal(t, f.text, got)
+}
+
+// TestHostileKeyFileIsAPipe: a -key-file that is a FIFO nobody writes to
+// fails at once, as an empty key file, instead of hanging in open; one
+// whose writer never writes waits only until the run is interrupted; and
+// a pipe that does bring the key (-key-file <(command)) still works.
+func TestHostileKeyFileIsAPipe(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "key.fifo")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	out := filepath.Join(dir, "out")
+
+	r := cli(t, t.Context(), nil, nil, "unpack", "-key-file", fifo, f.at("secret.gpk"), out)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "-key-file: "+fifo+": want 32 raw bytes or 64 hex digits: found 0 bytes")
+	assert.NoFileExists(t, out)
+
+	// A writer that holds the FIFO open and never writes: the read waits,
+	// and Ctrl-C (ctx) ends it.
+	writer, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	require.NoError(t, err)
+	defer writer.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan result, 1)
+	go func() { done <- cli(t, ctx, nil, nil, "unpack", "-key-file", fifo, f.at("secret.gpk"), out) }()
+	time.Sleep(20 * time.Millisecond) // usually inside the read by now; if not, ctx ends it before
+	cancel()
+	r = <-done
+	assert.Equal(t, exitInterrupted, r.code, r.stderr)
+	assert.Equal(t, "pipeline unpack: interrupted\n", r.stderr)
+	assert.NoFileExists(t, out)
+
+	// An anonymous pipe with the key in it, as bash's <(command) gives.
+	pr, pw, err := os.Pipe()
+	require.NoError(t, err)
+	defer pr.Close()
+	key, err := os.ReadFile(f.key)
+	require.NoError(t, err)
+	_, err = pw.Write(key)
+	require.NoError(t, err)
+	require.NoError(t, pw.Close())
+	r = cli(t, t.Context(), nil, nil, "unpack", "-q", "-key-file", fmt.Sprintf("/dev/fd/%d", pr.Fd()), f.at("secret.gpk"), out)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	got, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, f.text, got)
+}
+
+// TestHostileContainerNamesWithoutABase: in a tree, a container named
+// just ".gpk", or "..gpk" or "...gpk" (which would unpack to "." or
+// ".."), fails alone with a line that says why; the other containers are
+// unpacked, and the exit code is 1.
+func TestHostileContainerNamesWithoutABase(t *testing.T) {
+	f := newFixture(t)
+	packed, err := os.ReadFile(f.at("text.gpk"))
+	require.NoError(t, err)
+	tree := t.TempDir()
+	for _, name := range []string{"a.gpk", "sub/.gpk", "..gpk", "sub/...gpk", "sub/b.gpk"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(tree, filepath.Dir(name)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(tree, name), packed, 0o644))
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	r := cli(t, t.Context(), nil, nil, "unpack", "-q", tree, out)
+	assert.Equal(t, exitFailed, r.code)
+	for name, left := range map[string]string{"sub/.gpk": `""`, "..gpk": `"."`, "sub/...gpk": `".."`} {
+		assert.Contains(t, r.stderr, "pipeline: unpack "+filepath.Join(tree, name)+": without .gpk the name is "+left+", which cannot name a file")
+	}
+	assert.Contains(t, r.stderr, "3 failed before starting (above), the other 2 files done")
+	for _, name := range []string{"a", "sub/b"} {
+		got, err := os.ReadFile(filepath.Join(out, name))
+		require.NoError(t, err)
+		assert.Equal(t, f.text, got)
+	}
+	entries, err := os.ReadDir(out)
+	require.NoError(t, err)
+	assert.Len(t, entries, 2, "only a and sub in the output directory")
+}

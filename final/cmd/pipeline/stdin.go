@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"sync"
 )
 
@@ -38,4 +40,14 @@ func (c *cancelableReader) Read(p []byte) (int, error) {
 		context.AfterFunc(c.ctx, func() { pr.CloseWithError(c.ctx.Err()) })
 	})
 	return c.pr.Read(p)
+}
+
+// Stat describes the file the reader reads, if it reads one (it does not
+// read from it): the command refuses to read standard input that is its
+// own output.
+func (c *cancelableReader) Stat() (fs.FileInfo, error) {
+	if f, ok := c.r.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		return f.Stat()
+	}
+	return nil, errors.ErrUnsupported
 }
