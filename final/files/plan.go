@@ -60,7 +60,8 @@ type Plan struct {
 	Skipped []Skip
 	Failed  []Skip
 
-	fsys FS // while planning
+	fsys  FS       // while planning
+	trees []string // the directories given as inputs, while planning
 }
 
 // Skip is a file Plan left out, and why.
@@ -115,7 +116,7 @@ func MakePlanFS(fsys FS, op Op, srcs []string, dst string) (Plan, error) {
 	if err := p.checkUnique(); err != nil {
 		return Plan{}, err
 	}
-	p.fsys = nil
+	p.fsys, p.trees = nil, nil
 	return p, nil
 }
 
@@ -221,6 +222,7 @@ func (p *Plan) addMany(op Op, srcs []string, dst string) error {
 // links inside it are skipped. A directory that cannot be read, or a file
 // that cannot name its output, is listed in p.Failed and the walk goes on.
 func (p *Plan) addTree(op Op, root, dst string) error {
+	p.trees = append(p.trees, root)
 	if dst != "" {
 		if p.exists(dst) && !p.isDir(dst) {
 			return fmt.Errorf("%s is not a directory: a directory's files need a directory to go to", Quote(dst))
@@ -288,8 +290,9 @@ func (p *Plan) walk(op Op, root, real, rel, dst string) error {
 }
 
 // checkUnique refuses a plan in which two inputs would write one output,
-// or an output would replace an input (-force with the same path twice,
-// or through a link).
+// an output would replace an input (-force with the same path twice, or
+// through a link), or an output would land inside an input directory
+// (through a link below the destination).
 func (p *Plan) checkUnique() error {
 	r := resolver{dirs: map[string]string{}}
 	inputs := make(map[string]string, len(p.Jobs))
@@ -297,6 +300,10 @@ func (p *Plan) checkUnique() error {
 		if j.Src != Stdio {
 			inputs[r.resolve(j.path())] = j.Src
 		}
+	}
+	trees := make([]string, len(p.trees))
+	for i, t := range p.trees {
+		trees[i] = resolve(t)
 	}
 	seen := make(map[string]string, len(p.Jobs))
 	for _, j := range p.Jobs {
@@ -306,6 +313,13 @@ func (p *Plan) checkUnique() error {
 		key := r.resolve(j.Dst)
 		if src, ok := inputs[key]; ok {
 			return fmt.Errorf("%s is both an input and an output: not replacing an input with its own output", Quote(src))
+		}
+		// The destination itself was checked against each tree; a link
+		// below it (DST/sub -> SRC/sub) can still lead an output in.
+		for i, t := range trees {
+			if rel, err := filepath.Rel(t, key); err == nil && filepath.IsLocal(rel) {
+				return fmt.Errorf("%s would be written inside %s, through a link: the output would be packed again on the next run", Quote(j.Dst), Quote(p.trees[i]))
+			}
 		}
 		if other, ok := seen[key]; ok {
 			return fmt.Errorf("%s and %s would both be written to %s", Quote(other), Quote(j.Src), Quote(j.Dst))

@@ -112,8 +112,10 @@ func TestPlanStdin(t *testing.T) {
 
 // TestPlanErrors: every refusal names the path and what is wrong.
 func TestPlanErrors(t *testing.T) {
-	base := tree(t, map[string]string{"a.txt": "a", "b.txt": "b", "x/a.txt": "a2", "d/f": "f", "plain": "p"})
+	base := tree(t, map[string]string{"a.txt": "a", "b.txt": "b", "x/a.txt": "a2", "d/f": "f", "d/s/g": "g", "d/s/h.gpk": "h", "plain": "p", "out2/keep": "k"})
 	at := func(name string) string { return filepath.Join(base, name) }
+	// A link below the destination that leads back into the input tree.
+	require.NoError(t, os.Symlink(filepath.Join("..", "d", "s"), at("out2/s")))
 	cases := []struct {
 		name string
 		op   Op
@@ -127,6 +129,8 @@ func TestPlanErrors(t *testing.T) {
 		{"directory to stdout", Pack, []string{at("d")}, Stdio, "cannot go to standard output"},
 		{"directory into a file", Pack, []string{at("d")}, at("plain"), "is not a directory"},
 		{"output inside input", Pack, []string{at("d")}, at("d/out"), "is inside"},
+		{"output inside input through a link below it", Pack, []string{at("d")}, at("out2"), "out2/s/g.gpk would be written inside " + at("d") + ", through a link"},
+		{"the same, unpacking", Unpack, []string{at("d")}, at("out2"), "would be written inside"},
 		{"many to stdout", Pack, []string{at("a.txt"), at("b.txt")}, Stdio, "standard output"},
 		{"many into a file", Pack, []string{at("a.txt"), at("b.txt")}, at("plain"), "is not a directory"},
 		{"stdin among many", Pack, []string{at("a.txt"), Stdio}, at("out"), "standard input"},

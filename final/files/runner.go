@@ -81,7 +81,7 @@ type Progress struct {
 }
 
 // ErrChanged is wrapped by the error of an input that changed while it was
-// read (its size or modification time), as tar's "file changed as we read
+// read (its size, modification or change time), as tar's "file changed as we read
 // it": its container would hold neither the old file nor the new one.
 var ErrChanged = errors.New("file changed as we read it")
 
@@ -280,8 +280,8 @@ func (r *Runner) open(job Job) (Source, fs.FileInfo, error) {
 }
 
 // checkUnchanged fails if the input read was not the file opened, whole:
-// fewer or more bytes than its size at the open, or a size or modification
-// time that differs now.
+// fewer or more bytes than its size at the open, or a size, modification
+// time or (where the system gives it) change time that differs now.
 func checkUnchanged(src Source, opened fs.FileInfo, read int64) error {
 	if opened == nil {
 		return nil // standard input: no size to hold it to
@@ -293,6 +293,15 @@ func checkUnchanged(src Source, opened fs.FileInfo, read int64) error {
 	if read != opened.Size() || now.Size() != opened.Size() || !now.ModTime().Equal(opened.ModTime()) {
 		return fmt.Errorf("%w: %d bytes when opened, %d read, %d now; modified %v, now %v",
 			ErrChanged, opened.Size(), read, now.Size(), opened.ModTime().Format(timeFormat), now.ModTime().Format(timeFormat))
+	}
+	// A file rewritten in place, same size, with its modification time
+	// put back (touch -d) differs in its change time, which cannot be set:
+	// GNU tar compares it too.
+	then, ok1 := changeTime(opened)
+	ctime, ok2 := changeTime(now)
+	if ok1 && ok2 && !ctime.Equal(then) {
+		return fmt.Errorf("%w: its status changed while it was read (at %v, now %v): rewritten, or its owner, mode or links changed",
+			ErrChanged, then.Format(timeFormat), ctime.Format(timeFormat))
 	}
 	return nil
 }
