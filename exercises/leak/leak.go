@@ -15,7 +15,8 @@ import (
 // Sums writes the SHA-256 of each size-byte chunk of src to dst, in hex,
 // one line per chunk, in chunk order (the last chunk may be shorter). It
 // hashes on workers goroutines. It returns the first error reading src or
-// writing dst, or ctx's error if ctx is done first. When it returns, every
+// writing dst, or ctx's error if ctx is done first; it returns nil only
+// once it has written a line for every chunk. When it returns, every
 // goroutine it started has exited.
 func Sums(ctx context.Context, dst io.Writer, src io.Reader, size, workers int) error {
 	if size < 1 || workers < 1 {

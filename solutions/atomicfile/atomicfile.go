@@ -20,8 +20,10 @@ import (
 // error wrapping fs.ErrExist. On any error before the rename, the temporary
 // file is removed and path is as it was. Once renamed the file is never
 // removed: if only the directory sync fails, Write returns an error
-// wrapping ErrDirSync and the cause. ctx is checked before starting, after
-// fill and just before the rename; after the rename it is too late to stop.
+// wrapping ErrDirSync and the cause. ctx is checked before anything else
+// (before any call to fsys), right after fill returns and just before the
+// rename, and a done ctx's own error is returned; after the rename it is
+// too late to stop.
 func Write(ctx context.Context, fsys FS, path string, fill func(io.Writer) error, overwrite bool) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -43,9 +43,11 @@ func Run(ctx context.Context, n, workers int, task func(ctx context.Context, i i
 	if err := first.get(); err != nil {
 		return err
 	}
-	if !complete {
+	if !complete || first.dropped() {
 		// Nothing failed, so the only reason to stop early is the caller's
-		// ctx, and its error is still there for us to return.
+		// ctx, and its error is still there for us to return. (Every index
+		// may have been handed out and one still dropped: a cancel can
+		// land between a hand-out and the worker's check.)
 		return ctx.Err()
 	}
 	return nil
@@ -71,6 +73,7 @@ func feed(ctx context.Context, indexes chan<- int, n int) (complete bool) {
 func work(ctx context.Context, indexes <-chan int, task func(context.Context, int) error, first *firstError) {
 	for i := range indexes {
 		if ctx.Err() != nil {
+			first.drop()
 			continue
 		}
 		if err := task(ctx, i); err != nil {
@@ -81,11 +84,24 @@ func work(ctx context.Context, indexes <-chan int, task func(context.Context, in
 
 // firstError keeps the first error set and cancels the run when it arrives.
 // The errors that follow are usually the cancellation the first one caused,
-// so they are dropped.
+// so they are dropped. It also notes whether a worker dropped a task.
 type firstError struct {
-	mu     sync.Mutex
-	err    error
-	cancel context.CancelFunc
+	mu      sync.Mutex
+	err     error
+	skipped bool // a task was handed out and not run
+	cancel  context.CancelFunc
+}
+
+func (f *firstError) drop() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.skipped = true
+}
+
+func (f *firstError) dropped() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.skipped
 }
 
 func (f *firstError) set(err error) {

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -501,6 +502,148 @@ func TestLeavesNothingWhenCancelled(t *testing.T) {
 			}
 			checkUntouched(t, m, "old contents", true, "ctx cancelled "+tc.name)
 		})
+	}
+}
+
+// A ctx already done stops Write before it does anything: no Stat, no
+// temporary file, no fill; and its error is ctx's, even where the early
+// check would have refused an existing destination.
+func TestADoneContextStopsWriteBeforeAnyStep(t *testing.T) {
+	for _, existing := range []bool{false, true} {
+		for _, overwrite := range []bool{false, true} {
+			files := map[string]string{}
+			if existing {
+				files[dest] = "old contents"
+			}
+			m := newMemFS(files)
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			filled := false
+			err := Write(ctx, m, dest, func(w io.Writer) error { filled = true; return fillParts(w) }, overwrite)
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("existing=%v overwrite=%v: ctx was done before Write, and Write returned %v, want context.Canceled: check ctx before anything else, the early Stat included", existing, overwrite, err)
+			}
+			if steps := m.steps(); filled || len(steps) > 0 {
+				t.Errorf("existing=%v overwrite=%v: ctx was done before Write, and Write still called fill: %v, and the file system: %q; check ctx first, and do nothing", existing, overwrite, filled, steps)
+			}
+		}
+	}
+}
+
+// A ctx whose deadline passes makes Write return ctx.Err(),
+// context.DeadlineExceeded, wherever it is noticed: the error says why
+// Write stopped. The deadlines pass in a synctest bubble, on its clock.
+func TestReturnsTheContextsOwnError(t *testing.T) {
+	cases := []struct {
+		name  string
+		fill  bool   // the deadline passes during fill
+		at    string // or at this step
+		ahead bool   // or before Write
+	}{
+		{name: "before Write", ahead: true},
+		{name: "during fill", fill: true},
+		{name: "at Sync", at: "sync"},
+		{name: "at Close", at: "close"},
+	}
+	for _, tc := range cases {
+		synctest.Test(t, func(t *testing.T) {
+			m := newMemFS(map[string]string{dest: "old contents"})
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			if tc.ahead {
+				time.Sleep(2 * time.Second)
+			}
+			m.hook = func(step int, op, name string) {
+				if op == tc.at {
+					time.Sleep(2 * time.Second)
+				}
+			}
+			err := Write(ctx, m, dest, func(w io.Writer) error {
+				if tc.fill {
+					time.Sleep(2 * time.Second)
+				}
+				return fillParts(w)
+			}, true)
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("ctx's deadline passed %s, and Write returned %v, want ctx.Err(), context.DeadlineExceeded: return the context's own error, not context.Canceled", tc.name, err)
+			}
+			checkUntouched(t, m, "old contents", true, "ctx's deadline passing "+tc.name)
+		})
+	}
+}
+
+// ctx is checked as soon as fill returns: a Write cancelled during fill
+// stops there, without syncing the temporary file (an fsync can take
+// long, and its work would be thrown away).
+func TestStopsRightAfterFillWhenCancelled(t *testing.T) {
+	m := newMemFS(nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	err := Write(ctx, m, dest, func(w io.Writer) error {
+		cancel()
+		return fillParts(w)
+	}, false)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("ctx was cancelled during fill, and Write returned %v, want context.Canceled", err)
+	}
+	for _, s := range m.steps() {
+		if op, _, _ := strings.Cut(s, " "); op == "sync" || op == "rename" {
+			t.Errorf("ctx was cancelled during fill, and Write still called %s (steps: %q): check ctx right after fill returns, and then only close and remove the temporary file", op, m.steps())
+			break
+		}
+	}
+	checkUntouched(t, m, "", false, "ctx cancelled during fill")
+}
+
+// On every failure the temporary file is closed, then removed: some
+// systems (Windows among them) cannot remove a file that is still open,
+// and the temp would be left behind.
+func TestClosesTheTempBeforeRemovingIt(t *testing.T) {
+	clean := newMemFS(nil)
+	if err := Write(t.Context(), clean, dest, fillParts, false); err != nil {
+		t.Fatalf("Write returned %v on a file system that never fails", err)
+	}
+	renameAt := order(clean.steps())["rename"]
+	type failure struct {
+		what   string
+		failAt int
+		fill   func(ctx context.Context, cancel func()) func(io.Writer) error
+	}
+	failures := []failure{
+		{what: "fill failing", fill: func(context.Context, func()) func(io.Writer) error {
+			return func(w io.Writer) error { io.WriteString(w, "half a fra"); return errors.New("encoder failed") }
+		}},
+		{what: "ctx cancelled during fill", fill: func(_ context.Context, cancel func()) func(io.Writer) error {
+			return func(w io.Writer) error { cancel(); return fillParts(w) }
+		}},
+	}
+	for i, s := range clean.steps()[:renameAt] {
+		failures = append(failures, failure{what: fmt.Sprintf("step %d (%s) failing", i+1, s), failAt: i + 1})
+	}
+	for _, f := range failures {
+		m := newMemFS(nil)
+		m.failAt = f.failAt
+		m.hook = func(step int, op, name string) {
+			if op != "remove" {
+				return
+			}
+			m.mu.Lock()
+			_, open := m.open[name]
+			m.mu.Unlock()
+			if open {
+				t.Errorf("%s: removed %s while it was still open (steps: %q): close the temporary file first, then remove it; some systems cannot remove an open file", f.what, name, m.steps())
+			}
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		fill := fillParts
+		if f.fill != nil {
+			fill = f.fill(ctx, cancel)
+		}
+		if err := Write(ctx, m, dest, fill, false); err == nil {
+			t.Errorf("%s: Write returned nil", f.what)
+		}
+		cancel()
+		checkUntouched(t, m, "", false, f.what)
 	}
 }
 

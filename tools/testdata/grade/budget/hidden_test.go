@@ -481,6 +481,60 @@ func TestAWaiterCancelledAsItIsGrantedLeavesNothingBehind(t *testing.T) {
 	}
 }
 
+// The other order: Release grants a waiter, and its context ends before
+// the waiter has woken. Its select may then see both its grant and
+// ctx.Done(): if it returns ctx's error, it must not keep the units it was
+// granted, or nobody will ever release them. Repeated, so that the waiter
+// meets both cases.
+func TestAWaiterCancelledJustAfterItIsGrantedHoldsNothingIfItFails(t *testing.T) {
+	for range 100 {
+		synctest.Test(t, func(t *testing.T) {
+			b := newBudget(t, 10)
+			hold(t, b, 10)
+			ctx, cancel := context.WithCancel(t.Context())
+			w := acquire(b, ctx, 6)
+			synctest.Wait()
+			behind := acquire(b, t.Context(), 6)
+			synctest.Wait()
+			b.Release(10) // grants w; behind does not fit with it
+			cancel()      // before w has (most likely) woken
+			synctest.Wait()
+			if !w.returned() {
+				t.Fatalf("the first waiter did not return after Release(10) granted it")
+			}
+			if err := w.err(); err != nil {
+				if !behind.returned() || behind.err() != nil {
+					t.Fatalf("a waiter granted by Release, whose context ended before it woke, returned %v, and the Acquire(6) behind it still waits (InUse %d): a waiter that returns an error must hold nothing; if you check ctx after being granted, give the units back (and grant those behind) under the lock, or just return nil: the grant came first", err, b.InUse())
+				}
+			} else {
+				if behind.returned() {
+					t.Fatalf("both Acquire(6) returned on a budget of 10")
+				}
+				b.Release(6)
+				synctest.Wait()
+			}
+			if got := b.InUse(); got != 6 {
+				t.Fatalf("InUse() = %d with one Acquire(6) granted, want 6: a waiter that returns ctx's error must hold nothing", got)
+			}
+		})
+	}
+}
+
+// An Acquire whose deadline has already passed gets ctx.Err(),
+// context.DeadlineExceeded, even when the units are free: the error says
+// why it ended.
+func TestAnAcquirePastItsDeadlineGetsDeadlineExceeded(t *testing.T) {
+	b := newBudget(t, 10)
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	if err := b.Acquire(ctx, 1); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Acquire with a context whose deadline had passed returned %v, want ctx.Err(), context.DeadlineExceeded: return the context's own error, not a constant", err)
+	}
+	if got := b.InUse(); got != 0 {
+		t.Fatalf("InUse() = %d after an Acquire past its deadline, want 0", got)
+	}
+}
+
 // A waiter that gives up must leave the line from wherever it stands
 // now, not from where it stood when it joined: requests ahead of it may
 // have been granted or have left since.

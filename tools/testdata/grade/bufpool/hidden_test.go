@@ -182,6 +182,54 @@ func TestGetStopsWhenItsContextIsDone(t *testing.T) {
 	})
 }
 
+// A Get whose context is done while a buffer is free may return either:
+// select picks at random between a ready buffer and ctx.Done(). If it
+// returns ctx's error, the buffer stays in the pool. Called many times
+// with a done context on a pool of one buffer, so that both happen: a
+// buffer taken and then dropped for the error is lost for good, and the
+// last Get waits for ever.
+func TestAGetThatGivesUpLeavesTheBufferInThePool(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool(t, 1, 8)
+		done, cancel := context.WithCancel(t.Context())
+		cancel()
+		for i := range 64 {
+			buf, err := p.Get(done)
+			if err == nil {
+				put(t, p, buf) // it may pick the buffer: then it owns it
+				continue
+			}
+			if buf != nil {
+				t.Fatalf("Get returned a buffer (len %d) and the error %v: a Get that fails returns no buffer", len(buf), err)
+			}
+			if out := p.Out(); out != 0 {
+				t.Fatalf("Out() = %d after Get with a done context returned %v (call %d), want 0: a Get that fails takes nothing", out, err, i+1)
+			}
+		}
+		ctx, stop := context.WithCancel(t.Context())
+		defer stop()
+		got := make(chan error, 1)
+		go func() {
+			buf, err := p.Get(ctx)
+			if err == nil {
+				err = p.Put(buf)
+			}
+			got <- err
+		}()
+		synctest.Wait()
+		select {
+		case err := <-got:
+			if err != nil {
+				t.Fatalf("Get with a live context on a pool whose one buffer is back returned %v, want the buffer", err)
+			}
+		default:
+			stop()
+			synctest.Wait()
+			t.Fatalf("64 calls of Get with a done context on a pool of 1 buffer, each given back when it came: now Get waits for ever with nothing out (Out() = %d): a Get that received a buffer and then returned ctx's error dropped it; once you hold a buffer, return it, or put it back before returning the error", p.Out())
+		}
+	})
+}
+
 func TestPutRejectsAForeignBuffer(t *testing.T) {
 	const n, size = 2, 32
 	p := newPool(t, n, size)

@@ -130,6 +130,58 @@ func TestRoundsTheSizeDown(t *testing.T) {
 	}
 }
 
+// The cost of an observation is its duration divided by its own bytes,
+// not by the size Next said: a file's last chunk is short, and chunks cut
+// before the size changed are observed after it. 4 KiB in 650µs is the
+// same 158.7ns per byte as 16 KiB in 2.6ms, and moves the size from Min
+// to 24 KiB all the same.
+func TestTheCostIsPerByteOfTheChunkObserved(t *testing.T) {
+	c := newController(t, testConfig())
+	observe(t, c, Granularity, 650*time.Microsecond)
+	const want = 6 * Granularity
+	if got := c.Next(); got != want {
+		t.Fatalf("Next() = %d after one observation of a short chunk (%d bytes in 650µs, 158.7ns per byte, about 25,206 bytes for 4ms), want %d: the cost per byte is d divided by the bytes Observe was given, whatever Next said (dividing by the current size, %d, gives a quarter of the cost)", got, Granularity, want, testMin)
+	}
+}
+
+// The estimate is a moving average of each observation's cost per byte,
+// d/bytes: not the ratio of a smoothed duration to a smoothed size, which
+// weighs large chunks more. 16 KiB in 2.6ms (158.7ns per byte) moves the
+// size to 24 KiB; then 24 KiB in 9.8304ms (400ns per byte) makes the
+// estimate 158.7 + (400 - 158.7)/8 = 188.8ns per byte, an ideal of about
+// 21,181 bytes: 20 KiB. Smoothing durations and sizes apart gives 201.3ns
+// per byte and 16 KiB.
+func TestSmoothsTheCostOfEachObservation(t *testing.T) {
+	c := newController(t, testConfig())
+	observe(t, c, testMin, 2600*time.Microsecond)
+	if got, want := c.Next(), 6*Granularity; got != want {
+		t.Fatalf("Next() = %d after one observation (%d bytes in 2.6ms), want %d (see TestTakesTheFirstObservationAsItIs)", got, testMin, want)
+	}
+	observe(t, c, 6*Granularity, 9830400*time.Nanosecond)
+	const want, ratioOfAverages = 5 * Granularity, 4 * Granularity
+	switch got := c.Next(); got {
+	case want:
+	case ratioOfAverages:
+		t.Fatalf("Next() = %d after 16 KiB in 2.6ms then 24 KiB in 9.8304ms, want %d: the estimate was a smoothed duration divided by a smoothed size (201.3ns per byte); smooth each observation's own cost, d/bytes: 158.7 + (400 - 158.7)/8 = 188.8ns per byte, an ideal of about 21,181 bytes", got, want)
+	default:
+		t.Fatalf("Next() = %d after 16 KiB in 2.6ms then 24 KiB in 9.8304ms, want %d: the estimate is 158.7 + (400 - 158.7)/8 = 188.8ns per byte (the newest cost per byte weighs 1/8), an ideal of about 21,181 bytes, outside the dead band of 24 KiB, rounded down", got, want)
+	}
+}
+
+// The dead band is 10% of the current size, not of the ideal. From a
+// current size of 40 KiB (Min here), 40 KiB in 3.62ms wants about 45,260
+// bytes: 10.5% more than the current size, so the size moves, to 44 KiB;
+// yet within 10% of the ideal itself.
+func TestMeasuresTheDeadBandFromTheCurrentSize(t *testing.T) {
+	cfg := Config{Target: testTarget, Min: 10 * Granularity, Max: testMax}
+	c := newController(t, cfg)
+	observe(t, c, cfg.Min, 3620*time.Microsecond)
+	const want = 11 * Granularity
+	if got := c.Next(); got != want {
+		t.Fatalf("Next() = %d after %d bytes in 3.62ms (an ideal of about 45,260 bytes, 10.5%% above the current %d) with Min %d, want %d: the dead band is 10%% of the current size (|ideal - current| <= 0.1 * current), not of the ideal", got, cfg.Min, cfg.Min, cfg.Min, want)
+	}
+}
+
 func TestDoesNotOscillate(t *testing.T) {
 	for _, k := range []*codec{
 		{name: "a slow codec with ±30% noise", nsPerByte: slowNsByte, overhead: slowOverhead, noise: heavyNoise, seed: 8},

@@ -210,6 +210,31 @@ func TestStopsWhenDeliverFails(t *testing.T) {
 	})
 }
 
+// deliver cancels ctx and then fails: its own error says why the run
+// ended, so it is the one Fetch returns, not ctx's.
+func TestReturnsDeliversErrorWhenDeliverAlsoCancels(t *testing.T) {
+	for _, depth := range []int{1, 4} {
+		t.Run(fmt.Sprintf("depth=%d", depth), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				errFull := errors.New("consumer: no room")
+				r := newReader(100*8, randomLatency(4))
+				err := fetchOnce(t, ctx, r, 8, depth, func(c Chunk) error {
+					if c.Index == 3 {
+						cancel()
+						return errFull
+					}
+					return nil
+				})
+				if !errors.Is(err, errFull) || errors.Is(err, context.Canceled) {
+					t.Fatalf("Fetch returned %v when deliver cancelled ctx and then failed with %q (depth=%d): deliver's error stopped the run first; return it, not ctx's", err, errFull, depth)
+				}
+			})
+		})
+	}
+}
+
 func TestStopsWhenCancelled(t *testing.T) {
 	for _, depth := range []int{1, 4} {
 		t.Run(fmt.Sprintf("depth=%d", depth), func(t *testing.T) {
@@ -283,6 +308,36 @@ func TestHoldsAtMostDepthBehindASlowHead(t *testing.T) {
 	}
 }
 
+// The read of chunk 1 takes an hour and every other read a millisecond,
+// and deliver takes no time: once chunk 0 is delivered, its slot must take
+// the next read at once, so that depth chunks are held (read or being read)
+// all the while chunk 1 is slow. Counted half an hour in.
+func TestKeepsDepthChunksHeldBehindASlowRead(t *testing.T) {
+	for _, depth := range []int{2, 4} {
+		t.Run(fmt.Sprintf("depth=%d", depth), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r := newReader(32*8, func(off int64) time.Duration {
+					if off == 8 {
+						return time.Hour
+					}
+					return time.Millisecond
+				})
+				var delivered, held atomic.Int64
+				held.Store(-1)
+				time.AfterFunc(30*time.Minute, func() { held.Store(int64(r.started()) - delivered.Load()) })
+				got, err := runFetch(t, t.Context(), r, 8, depth, func(Chunk) { delivered.Add(1) })
+				if err != nil {
+					t.Fatalf("Fetch returned %v", err)
+				}
+				checkChunks(t, got, r, 8, 32, "a slow read of chunk 1")
+				if h := held.Load(); h < int64(depth) {
+					t.Fatalf("%d chunk(s) were held (read or being read, not yet delivered) during the hour the read of chunk 1 took, with depth=%d: start the next read as soon as a chunk is delivered and a slot is free, not once a whole batch of depth is delivered", h, depth)
+				}
+			})
+		})
+	}
+}
+
 // ctx is done while the read at the head is slow: Fetch must not wait for
 // it to deliver it. It returns ctx's error having delivered nothing (after
 // the reads it started have returned).
@@ -310,7 +365,7 @@ func TestDeliversNothingOnceCancelledDuringASlowRead(t *testing.T) {
 // deliver cancels ctx: once every read started has reached ReadAt, no
 // further read starts, not even into the slot the delivered chunk freed.
 func TestStartsNoReadOnceDeliverCancels(t *testing.T) {
-	for _, depth := range []int{2, 3, 4} {
+	for _, depth := range []int{1, 2, 3, 4} {
 		t.Run(fmt.Sprintf("depth=%d", depth), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				ctx, cancel := context.WithCancel(t.Context())
@@ -328,7 +383,7 @@ func TestStartsNoReadOnceDeliverCancels(t *testing.T) {
 					t.Fatalf("Fetch returned %v after deliver cancelled ctx: return ctx.Err()", err)
 				}
 				if late := r.started() - atCancel; late > 0 {
-					t.Fatalf("%d read(s) started after deliver cancelled ctx (depth=%d): check ctx before starting each read, also the one into the slot a delivered chunk frees", late, depth)
+					t.Fatalf("%d read(s) started after deliver cancelled ctx (depth=%d): check ctx before starting each read, also the one into the slot a delivered chunk frees (and at depth 1, before the read, not after it)", late, depth)
 				}
 			})
 		})
@@ -389,6 +444,37 @@ func TestDeliveredBytesStayTheConsumers(t *testing.T) {
 					if want := r.bytesAt(int64(i)*8, 8); string(c.Data) != string(want) {
 						t.Fatalf("chunk %d's bytes changed after it was delivered (depth=%d): now %q, were %q; the consumer owns a delivered chunk's bytes, so read each chunk into a buffer of its own", i, depth, c.Data, want)
 					}
+				}
+			})
+		})
+	}
+}
+
+// Fetch is told the input is 64 MiB, in chunks of 8 KiB, and deliver
+// stops it after 3 chunks: what Fetch allocates must follow depth, not
+// size. One buffer for the whole input, or a read started for every chunk,
+// allocates the whole 64 MiB.
+func TestMemoryFollowsDepthNotSize(t *testing.T) {
+	for _, depth := range []int{1, 4} {
+		t.Run(fmt.Sprintf("depth=%d", depth), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				const size, chunk, limit = 64 << 20, 8 << 10, 4 << 20
+				errEnough := errors.New("consumer: enough")
+				r := newReader(size, fixedLatency(time.Millisecond))
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				err := fetchOnce(t, t.Context(), r, chunk, depth, func(c Chunk) error {
+					if c.Index == 2 {
+						return errEnough
+					}
+					return nil
+				})
+				runtime.ReadMemStats(&after)
+				if !errors.Is(err, errEnough) {
+					t.Fatalf("Fetch returned %v, want deliver's error %q (depth=%d)", err, errEnough, depth)
+				}
+				if got := after.TotalAlloc - before.TotalAlloc; got > limit {
+					t.Fatalf("Fetch allocated %d KiB to deliver 3 chunks of 8 KiB from a 64 MiB input (depth=%d), want at most %d KiB: make each chunk's buffer when its read starts, so that memory follows depth, never one buffer for the whole input", got>>10, depth, limit>>10)
 				}
 			})
 		})

@@ -268,6 +268,9 @@ func TestReturnsTheFirstError(t *testing.T) {
 				if !errors.Is(err, errBoom) {
 					t.Fatalf("Run returned %v when a job failed with %q and the jobs still running then returned the cancellation it caused: return the first error, not the ones after it", err, errBoom)
 				}
+				if errors.Is(err, context.Canceled) {
+					t.Fatalf("Run returned %q when a job failed with %q and the jobs still running then returned the cancellation it caused: that is the first error joined with the ones after it, and a caller would take the run for cancelled; return the first error alone", err, errBoom)
+				}
 			})
 		})
 	}

@@ -60,6 +60,9 @@ func TestReturnsTheWriteError(t *testing.T) {
 	if !errors.Is(err, errWrite) {
 		t.Fatalf("Sums into a writer that fails on its 4th line returned %v, want the write error %q", err, errWrite)
 	}
+	if errors.Is(err, context.Canceled) {
+		t.Fatalf("Sums into a writer that fails on its 4th line returned %q, which is also context.Canceled: return the write error alone, not joined with the cancellation Sums's own cancel caused in the reader (a caller would take the run for cancelled)", err)
+	}
 }
 
 func TestReturnsTheContextError(t *testing.T) {
@@ -107,6 +110,28 @@ func TestReturnsTheContextErrorWhenNothingElseFails(t *testing.T) {
 	})
 }
 
+// TestReturnsTheContextErrorWhenLinesAreLost cancels the context inside
+// the first write, once the reader has reached the end of src and the one
+// hasher holds the last sum: the hasher stops on ctx and drops that sum,
+// and the writer then sees sums closed, as at a normal end. The output
+// is a line short, so Sums must return ctx's error, not nil.
+func TestReturnsTheContextErrorWhenLinesAreLost(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		w := &cancellingWriter{cancel: cancel}
+		input := data(2 * chunkSize)
+		err := Sums(ctx, w, bytes.NewReader(input), chunkSize, 1)
+		lines := strings.Count(w.String(), "\n")
+		if err == nil && lines < len(want(input)) {
+			t.Fatalf("Sums returned nil having written %d of %d lines, after its context was cancelled during the first write (the reader had already reached the end of src): a stage stopped by ctx that drops a sum must lead Sums to return ctx's error; the reader's nil and a closed sums channel do not mean every line was written", lines, len(want(input)))
+		}
+		if err != nil && !errors.Is(err, context.Canceled) {
+			t.Fatalf("Sums returned %q after its context was cancelled during the first write, want context.Canceled", err)
+		}
+	})
+}
+
 func TestLeavesNoGoroutineAfterSuccess(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	if err := Sums(t.Context(), io.Discard, bytes.NewReader(data(500*chunkSize)), chunkSize, 4); err != nil {
@@ -149,6 +174,27 @@ func TestStopsReadingWhenCancelled(t *testing.T) {
 	}
 }
 
+// TestStartsNoReadAfterTheCancellingOne cancels the context inside a Read,
+// once every earlier sum has been written, so hashers are idle and waiting
+// for a chunk. The reader must start no other Read: check ctx before each
+// Read. A select between sending the chunk and ctx.Done() alone picks at
+// random when both are ready, so a reader that relies on it reads on about
+// every other time; the case runs 32 times, so such a reader passes them
+// all with a probability of 2^-32.
+func TestStartsNoReadAfterTheCancellingOne(t *testing.T) {
+	for range 32 {
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			src := &drainedReader{cancelAt: 5, cancel: cancel}
+			_ = Sums(ctx, io.Discard, src, chunkSize, 4)
+			if after := src.reads.Load() - (5 + 1); after > 0 {
+				t.Fatalf("Sums read src %d more time(s) after the Read during which its context was cancelled: check ctx before each Read (a select on ctx.Done() around the send is a coin toss when a hasher is waiting too)", after)
+			}
+		})
+	}
+}
+
 // TestWaitsForItsReaderBeforeReturning checks the contract at the moment
 // Sums returns, not a little later: the reader must have stopped by then.
 // In a synctest bubble each Read of src takes 1ms and the first write fails
@@ -156,23 +202,39 @@ func TestStopsReadingWhenCancelled(t *testing.T) {
 // must wait for that Read to end (and its reader to stop) before it
 // returns; goroutines that only exit "soon after" break the contract, and
 // the caller may already be closing src.
+//
+// In the second case the first two Reads take no time and there is one
+// hasher, so when the write fails that hasher holds a sum and leaves by
+// ctx.Done: draining sums then proves nothing about the reader, which is
+// inside its third Read. Sums must still wait for it, on a write error as
+// on a cancel.
 func TestWaitsForItsReaderBeforeReturning(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		src := &slowReader{}
-		err := Sums(t.Context(), &slowFailingWriter{}, src, chunkSize, 4)
-		if !errors.Is(err, errWrite) {
-			t.Fatalf("Sums returned %v, want the write error %q", err, errWrite)
-		}
-		inRead := src.inRead.Load()
-		src.returned.Store(true)
-		time.Sleep(time.Hour) // whatever is still running runs now
-		if inRead > 0 {
-			t.Fatalf("Sums returned while its reader was still inside src.Read: after cancelling, wait for every goroutine it started (the reader too) before returning")
-		}
-		if n := src.readsAfterReturn.Load(); n > 0 {
-			t.Fatalf("src was read %d more time(s) after Sums had returned: wait for the reader to stop before returning", n)
-		}
-	})
+	for _, c := range []struct {
+		name          string
+		fast, workers int
+	}{
+		{"every stage waiting on the reader", 0, 4},
+		{"the hasher leaving by ctx.Done", 2, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				src := &slowReader{fast: int64(c.fast)}
+				err := Sums(t.Context(), &slowFailingWriter{}, src, chunkSize, c.workers)
+				if !errors.Is(err, errWrite) {
+					t.Fatalf("Sums returned %v, want the write error %q", err, errWrite)
+				}
+				inRead := src.inRead.Load()
+				src.returned.Store(true)
+				time.Sleep(time.Hour) // whatever is still running runs now
+				if inRead > 0 {
+					t.Fatalf("Sums returned after a write error while its reader was still inside src.Read: after cancelling, wait for every goroutine it started (the reader too, whatever the error) before returning")
+				}
+				if n := src.readsAfterReturn.Load(); n > 0 {
+					t.Fatalf("src was read %d more time(s) after Sums had returned: wait for the reader to stop before returning", n)
+				}
+			})
+		})
+	}
 }
 
 // TestLeavesNoHasherRunningAtReturn checks the hashers at the moment Sums
@@ -365,15 +427,15 @@ func (r *endlessReader) chunksAfterCancel() int64 {
 type drainedReader struct {
 	cancelAt int
 	cancel   context.CancelFunc
-	reads    int
+	reads    atomic.Int64
 }
 
 func (r *drainedReader) Read(p []byte) (int, error) {
-	if r.reads == r.cancelAt {
+	if r.reads.Load() == int64(r.cancelAt) {
 		time.Sleep(time.Millisecond) // the pipeline drains meanwhile
 		r.cancel()
 	}
-	r.reads++
+	r.reads.Add(1)
 	for i := range p {
 		p[i] = byte(i)
 	}
@@ -388,9 +450,12 @@ func errText(err error) string {
 	return fmt.Sprintf("%q", err)
 }
 
-// A slowReader takes 1ms (of bubble time) per Read and never ends. It
-// counts the Reads in progress, and those begun once returned is set.
+// A slowReader takes 1ms (of bubble time) per Read, but for its first
+// fast Reads, and never ends. It counts the Reads in progress, and those
+// begun once returned is set.
 type slowReader struct {
+	fast             int64
+	reads            atomic.Int64
 	inRead           atomic.Int64
 	returned         atomic.Bool
 	readsAfterReturn atomic.Int64
@@ -402,7 +467,9 @@ func (r *slowReader) Read(p []byte) (int, error) {
 	}
 	r.inRead.Add(1)
 	defer r.inRead.Add(-1)
-	time.Sleep(time.Millisecond)
+	if r.reads.Add(1) > r.fast {
+		time.Sleep(time.Millisecond)
+	}
 	for i := range p {
 		p[i] = byte(i)
 	}
@@ -431,4 +498,19 @@ func (w *slowWriter) Write(p []byte) (int, error) {
 	}
 	w.lines++
 	return len(p), nil
+}
+
+// A cancellingWriter keeps what it is given. Each write waits until
+// everything else in the bubble has settled, calls cancel, and waits again
+// so that the stages that see ctx done act on it.
+type cancellingWriter struct {
+	strings.Builder
+	cancel context.CancelFunc
+}
+
+func (w *cancellingWriter) Write(p []byte) (int, error) {
+	time.Sleep(time.Millisecond)
+	w.cancel()
+	time.Sleep(time.Millisecond)
+	return w.Builder.Write(p)
 }

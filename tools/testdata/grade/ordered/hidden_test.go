@@ -96,6 +96,26 @@ func TestBoundsTheChunksInFlight(t *testing.T) {
 			checkResults(t, drain(t, out), n, "a consumer that does not read")
 		})
 	})
+	// The chunk the allowance is for only waits for room: no call of f
+	// works on it. So the calls of f started never run more than workers
+	// ahead of the results the consumer has received.
+	for _, workers := range []int{1, workers} {
+		t.Run(fmt.Sprintf("calls of f with a consumer that does not read, workers=%d", workers), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				in, _ := produce(t.Context(), n)
+				var calls atomic.Int64
+				out := Map(t.Context(), in, workers, func(c []byte) []byte {
+					calls.Add(1)
+					return result(c)
+				})
+				synctest.Wait() // Map has done all it can with nobody reading out
+				if k := calls.Load(); k > int64(workers) {
+					t.Errorf("Map started %d calls of f while nobody read its output (workers=%d): a chunk is held until its result is sent, so give its slot (token) back after the send on the output, not when its result is ready", k, workers)
+				}
+				checkResults(t, drain(t, out), n, "a consumer that does not read")
+			})
+		})
+	}
 }
 
 func TestClosesTheOutputWhenTheInputEnds(t *testing.T) {

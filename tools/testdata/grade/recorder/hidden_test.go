@@ -202,6 +202,25 @@ func TestRecordsUpToMax(t *testing.T) {
 	}
 }
 
+// A max that is not a whole number of microseconds is still the max: a
+// duration between its whole microseconds and it is not over max, and is
+// recorded (truncated, like any other).
+func TestRecordsUpToAMaxBetweenTwoMicroseconds(t *testing.T) {
+	const max = time.Millisecond + 500*time.Nanosecond
+	r := newRecorder(t, max)
+	for _, d := range []time.Duration{time.Millisecond, time.Millisecond + 300*time.Nanosecond, max} {
+		if err := r.Record(d); err != nil {
+			t.Errorf("New(%v).Record(%v) = %v, want nil: %v is not over max; compare d with max itself, not with max truncated to the microsecond", max, d, err, d)
+		}
+	}
+	if err := r.Record(max + time.Nanosecond); !errors.Is(err, ErrOutOfRange) {
+		t.Errorf("New(%v).Record(%v) = %v, want an error wrapping ErrOutOfRange", max, max+time.Nanosecond, err)
+	}
+	if got := r.Summary().Count; got != 3 {
+		t.Errorf("Count = %d after three durations up to max, want 3", got)
+	}
+}
+
 func TestIsSafeForConcurrentUse(t *testing.T) {
 	const goroutines, each = 8, 2000
 	r := newRecorder(t, time.Second)

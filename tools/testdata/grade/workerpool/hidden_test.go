@@ -131,6 +131,9 @@ func TestReturnsTheFirstError(t *testing.T) {
 		if !errors.Is(err, errFirst) {
 			t.Fatalf("Run returned %s, want the first error, %q: keep the first error a task returns and drop the ones after it (they are usually the cancellation it caused)", errText(err), errFirst)
 		}
+		if errors.Is(err, context.Canceled) {
+			t.Fatalf("Run returned %s, which is also context.Canceled: return the first error alone, not joined with the cancellations it caused in the other tasks (a caller would take the run for cancelled)", errText(err))
+		}
 	})
 }
 
@@ -416,6 +419,41 @@ func TestLeavesNoGoroutineBehind(t *testing.T) {
 			}
 		})
 	}
+}
+
+// n=2 tasks on 2 workers, each an hour long and ignoring ctx; the caller
+// cancels half an hour in, once both have started. Every task started and
+// succeeded, so Run returns nil: ctx's error is for a run that ctx stopped
+// before every task had started.
+func TestReturnsNilWhenCancelledAfterEveryTaskStarted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		time.AfterFunc(30*time.Minute, cancel)
+		err := Run(ctx, 2, 2, func(context.Context, int) error {
+			time.Sleep(time.Hour) // ignores ctx, succeeds
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("Run returned %v when the caller cancelled after both tasks had started, and both succeeded: return ctx's error only if ctx is done before every task has started; after that the tasks' own errors decide", err)
+		}
+	})
+}
+
+func TestAcceptsAnEmptyBatch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var calls atomic.Int32
+		err := runWithin(t, 0, 2, func(context.Context, int) error {
+			calls.Add(1)
+			return nil
+		})
+		if err != nil {
+			t.Errorf("Run(ctx, 0, 2, task) returned %v, want nil: n = 0 is an empty batch, not a bad argument (only n < 0 is)", err)
+		}
+		if c := calls.Load(); c > 0 {
+			t.Errorf("Run(ctx, 0, 2, task) called task %d time(s), want none", c)
+		}
+	})
 }
 
 func TestRejectsBadArguments(t *testing.T) {

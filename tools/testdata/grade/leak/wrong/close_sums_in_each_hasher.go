@@ -14,7 +14,8 @@ import (
 // Sums writes the SHA-256 of each size-byte chunk of src to dst, in hex,
 // one line per chunk, in chunk order (the last chunk may be shorter). It
 // hashes on workers goroutines. It returns the first error reading src or
-// writing dst, or ctx's error if ctx is done first. When it returns, every
+// writing dst, or ctx's error if ctx is done first; it returns nil only
+// once it has written a line for every chunk. When it returns, every
 // goroutine it started has exited.
 func Sums(ctx context.Context, dst io.Writer, src io.Reader, size, workers int) error {
 	if size < 1 || workers < 1 {
@@ -108,7 +109,7 @@ func hash(ctx context.Context, chunks <-chan chunk, sums chan<- sum) {
 
 // write puts the sums back in chunk order and writes one line per chunk,
 // until sums is closed. It stops at the first write error, or when ctx is
-// done.
+// done, and then returns ctx's error.
 func write(ctx context.Context, dst io.Writer, sums <-chan sum) error {
 	early := map[int][sha256.Size]byte{} // sums that arrived before their turn
 	next := 0
@@ -129,5 +130,11 @@ func write(ctx context.Context, dst io.Writer, sums <-chan sum) error {
 			next++
 		}
 	}
-	return nil
+	// sums is closed: every hasher has returned, at the end of the input
+	// or because ctx is done, and then perhaps holding a sum it dropped.
+	// Only ctx tells the two apart, and the reader may have reached the
+	// end of src before the cancel, so the reader's nil proves nothing:
+	// return ctx's error here, or a cancelled run that lost lines would
+	// return nil.
+	return ctx.Err()
 }
