@@ -45,31 +45,32 @@ need
 p="$tmp/pipeline"
 b="$tmp/benchtool"
 
-# best CMD [PREP]: runs the shell command CMD $repeat times and prints the
-# fastest wall time in seconds and that run's peak RSS in KiB. Before each
-# run, untimed, it runs PREP (which removes the previous run's output) and
-# syncs the file system: so no tool pays for freeing another run's output,
-# or for writing back another run's dirty pages. The wall time is bash's
-# clock in microseconds (GNU time's %e rounds to 10 ms, a tenth of a fast
-# run); GNU time reports the peak RSS.
+# best CMD [PREP]: runs the shell command CMD $repeat times and prints, for
+# the fastest, the wall time in seconds, the peak RSS in KiB and the CPU
+# time (user and system) in seconds. Before each run, untimed, it runs PREP
+# (which removes the previous run's output) and syncs the file system: so
+# no tool pays for freeing another run's output, or for writing back
+# another run's dirty pages. The wall time is bash's clock in microseconds
+# (GNU time's %e rounds to 10 ms, a tenth of a fast run); GNU time reports
+# the peak RSS and the CPU time (to 10 ms).
 best() {
-	local t rss start best_t="" best_rss=""
+	local t rss usr sys start best_t="" best_rss="" best_cpu=""
 	for _ in $(seq "$repeat"); do
 		sh -c "${2:-true}" && sync
 		start=$EPOCHREALTIME
-		/usr/bin/time -f '%M' -o "$tmp/time" sh -c "$1"
+		/usr/bin/time -f '%M %U %S' -o "$tmp/time" sh -c "$1"
 		t=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f", b - a }')
-		read -r rss <"$tmp/time"
+		read -r rss usr sys <"$tmp/time"
 		if [ -z "$best_t" ] || awk "BEGIN{exit !($t < $best_t)}"; then
-			best_t=$t best_rss=$rss
+			best_t=$t best_rss=$rss best_cpu=$(awk -v u="$usr" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
 		fi
 	done
-	echo "$best_t $best_rss"
+	echo "$best_t $best_rss $best_cpu"
 }
 
 header() {
-	echo "| tool                   |  pack speed  | pack RSS | unpack speed | unp. RSS | compressed | ratio  |"
-	echo "|------------------------|--------------|----------|--------------|----------|------------|--------|"
+	echo "| tool                   |  pack speed  | cores |  pack RSS | unpack speed | cores |  unp. RSS | compressed | ratio  |"
+	echo "|------------------------|--------------|-------|-----------|--------------|-------|-----------|------------|--------|"
 }
 
 # row NAME PACK_CMD UNPACK_CMD PACKED RESTORED: times both commands, checks
@@ -83,8 +84,8 @@ row() {
 	out=$(stat -c %s "$4")
 	awk -v name="$1" -v insize="$insize" -v out="$out" -v p="$pack" -v u="$unpack" -v speeds="$tmp/speeds" 'BEGIN {
 		split(p, P, " "); split(u, U, " ")
-		printf "| %-22s | %7.1f MB/s | %5.0f MiB | %7.1f MB/s | %5.0f MiB | %6.1f MiB | %5.2fx |\n",
-			name, insize/P[1]/1e6, P[2]/1024, insize/U[1]/1e6, U[2]/1024, out/1048576, insize/out
+		printf "| %-22s | %7.1f MB/s | %5.2f | %5.0f MiB | %7.1f MB/s | %5.2f | %5.0f MiB | %6.1f MiB | %5.2fx |\n",
+			name, insize/P[1]/1e6, P[3]/P[1], P[2]/1024, insize/U[1]/1e6, U[3]/U[1], U[2]/1024, out/1048576, insize/out
 		printf "%s|%f|%f|%d\n", name, insize/P[1]/1e6, insize/U[1]/1e6, out >> speeds
 	}'
 }
@@ -102,6 +103,28 @@ same_as_oracle() {
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(go version | cut -d' ' -f3)"
 echo "$size per workload, $workers workers/threads, fastest of $repeat; $(pigz --version 2>&1), $(zstd --version | sed 's/^\*\*\* //; s/,* by .*//')"
+
+# What the machine itself allows, measured before any tool is compared:
+# two copies of a one-threaded program (gzip -6 on 32 MiB of text) at once
+# against one alone is the most that $workers workers can give over 1 on
+# work that shares nothing; and writing a $size file and syncing it is the
+# fastest any tool here can finish a run whose output is that large.
+ceilings() {
+	local one all copies disk
+	"$b" gen -kind text 32MiB "$tmp/cpu.in"
+	one=$(best "gzip -6 -c $tmp/cpu.in >/dev/null")
+	copies=$(for _ in $(seq "$workers"); do printf 'gzip -6 -c %s >/dev/null & ' "$tmp/cpu.in"; done)
+	all=$(best "$copies wait")
+	"$b" gen -kind random "$size" "$tmp/disk.in"
+	disk=$(best "dd if=$tmp/disk.in of=$tmp/disk.out bs=1M conv=fsync status=none" "rm -f $tmp/disk.out")
+	awk -v n="$workers" -v size="$size" -v one="$one" -v all="$all" -v disk="$disk" -v bytes="$(stat -c %s "$tmp/disk.in")" 'BEGIN {
+		split(one, O, " "); split(all, A, " "); split(disk, D, " ")
+		printf "ceilings: %d one-threaded gzip -6 at once do %.2fx the work of one in the same time;", n, n*O[1]/A[1]
+		printf " writing and syncing %s: %.0f MB/s\n", size, bytes/D[1]/1e6
+	}'
+	rm -f "$tmp/cpu.in" "$tmp/disk.in" "$tmp/disk.out"
+}
+ceilings
 
 for kind in $workloads; do
 	rm -f "$tmp"/in "$tmp"/*.gpk "$tmp"/*.out "$tmp"/*.gz "$tmp"/*.zst "$tmp/speeds"
