@@ -155,7 +155,8 @@ SRCs, DST is a directory. An output that is an input, or that leads into
 an input directory (through links too), is refused, and so is standard
 input or output redirected to one of the run's files. Outputs appear whole
 or not at all, and an existing one is never replaced without -force;
--trace FILE follows the same rule and is never an input or output. Each
+-trace FILE follows the same rule and is never an input or output, nor
+where standard input or output is redirected. Each
 output is synced to disk, file and directory, before it counts as done;
 -sync=false skips that, for speed with many small files, at the risk of an
 output lost or cut short by a power cut or a system crash. Files run at

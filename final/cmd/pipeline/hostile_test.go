@@ -69,11 +69,49 @@ func TestHostileTrace(t *testing.T) {
 			assert.Equal(t, "keep me", string(got))
 		})
 	}
-	r := cli(t, t.Context(), nil, nil, "pack", "-q", "-force", "-trace", existing, f.at("text.txt"), out)
+	r := cli(t, t.Context(), nil, nil, "pack", "-trace", "-", f.at("text.txt"), out)
+	assert.Equal(t, exitUsage, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "not to standard output")
+	assert.NoFileExists(t, "-")
+
+	r = cli(t, t.Context(), nil, nil, "pack", "-q", "-force", "-trace", existing, f.at("text.txt"), out)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	b, err := os.ReadFile(existing)
 	require.NoError(t, err)
 	assert.True(t, bytes.HasPrefix(b, []byte("go 1.")), "with -force an ordinary file is replaced by the trace")
+}
+
+// TestHostileTraceIsStandardOutput: with -force, a trace file that is also
+// where standard output goes (pack -force -trace x in - > x) would be
+// truncated and written by the trace and the container at once, a damaged
+// container and exit 0. It is refused, and so is the file standard input
+// is, before anything is written.
+func TestHostileTraceIsStandardOutput(t *testing.T) {
+	f := newFixture(t)
+	for _, stream := range []string{"stdout", "stdin"} {
+		t.Run(stream, func(t *testing.T) {
+			shared := filepath.Join(t.TempDir(), "shared")
+			require.NoError(t, os.WriteFile(shared, []byte("keep me"), 0o644))
+			file, err := os.OpenFile(shared, os.O_RDWR, 0)
+			require.NoError(t, err)
+			t.Cleanup(func() { file.Close() })
+			var stderr bytes.Buffer
+			e := env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr, lookup: os.LookupEnv}
+			args := []string{"pack", "-q", "-force", "-trace", shared, f.at("text.txt"), "-"}
+			if stream == "stdin" {
+				e.stdin = file
+				args = []string{"pack", "-q", "-force", "-trace", shared, "-", filepath.Join(t.TempDir(), "out.gpk")}
+			} else {
+				e.stdout = file
+			}
+			code := runEnv(t.Context(), args, e)
+			assert.Equal(t, exitUsage, code, stderr.String())
+			assert.Contains(t, stderr.String(), "standard input or output")
+			got, err := os.ReadFile(shared)
+			require.NoError(t, err)
+			assert.Equal(t, "keep me", string(got), "the file was changed")
+		})
+	}
 }
 
 // TestHostileFlagRanges (item 5): every numeric flag has a range, and a

@@ -113,7 +113,7 @@ func startSession(e env, c config, smallFile int64, jobs []files.Job) (*session,
 		}
 	}
 	if c.trace != "" {
-		stop, err := startTrace(c.trace, c.force, jobs)
+		stop, err := startTrace(c.trace, c.force, jobs, stdioFiles(e))
 		if err != nil {
 			s.close()
 			return nil, fmt.Errorf("-trace: %w", err)
@@ -188,9 +188,13 @@ func serveMetrics(addr string, m *obs.Metrics) (bound string, stop func() error,
 
 // startTrace writes a runtime/trace to path until stop is called. path
 // must be new, or with force an existing regular file; never one of the
-// run's inputs or outputs, and never a link.
-func startTrace(path string, force bool, jobs []files.Job) (stop func() error, err error) {
-	if err := checkTracePath(path, jobs); err != nil {
+// run's inputs or outputs, never the file standard input or output is,
+// and never a link.
+func startTrace(path string, force bool, jobs []files.Job, stdio []fs.FileInfo) (stop func() error, err error) {
+	if path == files.Stdio {
+		return nil, errors.New("a trace is written to a file, not to standard output: name a file")
+	}
+	if err := checkTracePath(path, jobs, stdio); err != nil {
 		return nil, err
 	}
 	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL | syscall.O_NOFOLLOW
@@ -218,10 +222,17 @@ func startTrace(path string, force bool, jobs []files.Job) (stop func() error, e
 }
 
 // checkTracePath refuses a trace file that is one of the run's inputs or
-// outputs: by path, or (if it exists) as the same file.
-func checkTracePath(path string, jobs []files.Job) error {
+// outputs: by path, or (if it exists) as the same file. It refuses too
+// the file that standard input or output is (stdio): with -force the
+// trace would truncate it and then interleave with the container.
+func checkTracePath(path string, jobs []files.Job, stdio []fs.FileInfo) error {
 	abs, _ := filepath.Abs(path)
 	info, statErr := os.Stat(path)
+	for _, std := range stdio {
+		if statErr == nil && os.SameFile(info, std) {
+			return fmt.Errorf("%s is this run's standard input or output: give the trace a file of its own", quote(path))
+		}
+	}
 	for _, j := range jobs {
 		for _, p := range []string{j.Src, j.Dst} {
 			if p == "" || p == files.Stdio {
@@ -240,4 +251,16 @@ func checkTracePath(path string, jobs []files.Job) error {
 		}
 	}
 	return nil
+}
+
+// stdioFiles returns what Stat says of standard input and output, for
+// those that are regular files.
+func stdioFiles(e env) []fs.FileInfo {
+	var infos []fs.FileInfo
+	for _, x := range []any{e.stdin, e.stdout} {
+		if info, ok := regularFile(x); ok {
+			infos = append(infos, info)
+		}
+	}
+	return infos
 }
