@@ -182,6 +182,31 @@ func TestMeasuresTheDeadBandFromTheCurrentSize(t *testing.T) {
 	}
 }
 
+// An ideal exactly 10% away from the current size is within the dead band:
+// "within" includes the edge. Every figure here is an integer, so the edge
+// is exact in floating point too: from Min (24 KiB), 4 KiB in 36,864ns
+// (9ns per byte) with a target of 368,640ns wants 40 KiB; then 4 KiB in
+// 69,632ns (17ns per byte) makes the estimate 9 + (17 - 9)/8 = 10ns per
+// byte, an ideal of 36 KiB: 4 KiB, exactly 10% of 40 KiB, below it. The
+// size stays at 40 KiB.
+func TestAnIdealExactlyAtTheDeadBandsEdgeKeepsTheSize(t *testing.T) {
+	cfg := Config{Target: 368640 * time.Nanosecond, Min: 6 * Granularity, Max: testMax}
+	c := newController(t, cfg)
+	observe(t, c, Granularity, 36864*time.Nanosecond)
+	if got, want := c.Next(), 10*Granularity; got != want {
+		t.Fatalf("Next() = %d after %d bytes in 36,864ns (9ns per byte, an ideal of exactly %d bytes for a target of 368,640ns) from Min %d, want %d: take the first observation as the estimate and move to the ideal size", got, Granularity, want, cfg.Min, want)
+	}
+	observe(t, c, Granularity, 69632*time.Nanosecond)
+	const want, moved = 10 * Granularity, 9 * Granularity
+	switch got := c.Next(); got {
+	case want:
+	case moved:
+		t.Fatalf("Next() = %d, want %d: the estimate became 9 + (17 - 9)/8 = 10ns per byte, an ideal of %d bytes, exactly 10%% below the current %d; an ideal within 10%% of the current size, the edge included (|ideal - current| <= 0.1 * current), leaves the size as it is", got, want, moved, want)
+	default:
+		t.Fatalf("Next() = %d after 4 KiB at 9ns per byte then 4 KiB at 17ns per byte, want %d: the estimate is 9 + (17 - 9)/8 = 10ns per byte, an ideal of %d bytes, exactly 10%% below the current size, which is within the dead band (|ideal - current| <= 0.1 * current)", got, want, moved)
+	}
+}
+
 func TestDoesNotOscillate(t *testing.T) {
 	for _, k := range []*codec{
 		{name: "a slow codec with ±30% noise", nsPerByte: slowNsByte, overhead: slowOverhead, noise: heavyNoise, seed: 8},

@@ -355,6 +355,49 @@ func TestStartsNoTaskOnceATaskHasFailed(t *testing.T) {
 	})
 }
 
+// TestStartsNoTaskOnceTheCallerHasCancelled: one worker, and task k
+// cancels the caller's ctx and returns nil, so task k+1, the last, must
+// not start, and Run must return context.Canceled. The cancel can land
+// while the feeder is between two hand-outs: its next select then finds a
+// worker waiting and ctx done at once, and picks either. So a worker must
+// check ctx after it receives an index, and an index dropped that way is
+// a task not run. Each round is one toss of that select's coin; a
+// thousand rounds, with k from 0 to 3 and a single P (so that the worker
+// runs on until it waits again before the feeder resumes), leave nothing
+// to chance.
+func TestStartsNoTaskOnceTheCallerHasCancelled(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for round := range 1000 {
+		k := round % 4
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			late := -1
+			err := within(t, "Run", func() error {
+				return Run(ctx, k+2, 1, func(ctx context.Context, i int) error {
+					if ctx.Err() != nil {
+						late = i // one worker: tasks run one at a time
+						return ctx.Err()
+					}
+					if i == k {
+						cancel()
+					}
+					return nil
+				})
+			})
+			if late >= 0 {
+				t.Fatalf("task %d started with its context already cancelled: task %d had cancelled the caller's ctx and returned, and the worker still started the next index it was handed (the feeder's select found the worker waiting and ctx done at once, and picked the send): check ctx after receiving an index, before starting its task", late, k)
+			}
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("Run(ctx, %d, 1, task) returned %s after task %d cancelled the caller's ctx, and task %d never started; want context.Canceled: ctx was done before every task had started. An index handed out just as ctx ended and dropped by the worker is a task not run: note it, and return ctx's error even though the feeder handed out every index", k+2, errText(err), k, k+1)
+			}
+		})
+		if t.Failed() {
+			return
+		}
+	}
+}
+
 // The caller's ctx has a deadline, and the tasks ignore ctx and succeed:
 // only Run can report it, with ctx's own error, which says why the run
 // ended.
