@@ -103,6 +103,9 @@ func checkWrong(ctx context.Context, base Options, s Subject, wrong string) ([]s
 	o := base
 	o.Dir, o.Count = s.Solution, 1
 	o.Replace = map[string]string{filepath.Join(s.Solution, s.MainFile): wrong}
+	// Only the tests that must fail are run: the others' verdicts are not
+	// looked at, and each is a process of its own.
+	o.Only = want
 	res, err := Run(ctx, o)
 	if err != nil {
 		return nil, err
