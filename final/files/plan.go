@@ -89,7 +89,7 @@ type Skip struct {
 // directory only files ending in ".gpk" are taken. A path named on the
 // command line is followed if it is a link, to a file or to a directory:
 // the user asked for it. A destination that is an input, or that leads
-// (through links) into a directory being read, is refused.
+// (through links or mounts) into a directory being read, is refused.
 // Errors name the path and what is wrong; no job is returned with one.
 func MakePlan(op Op, srcs []string, dst string) (Plan, error) {
 	return MakePlanFS(OS{}, op, srcs, dst)
@@ -291,8 +291,9 @@ func (p *Plan) walk(op Op, root, real, rel, dst string) error {
 
 // checkUnique refuses a plan in which two inputs would write one output,
 // an output would replace an input (-force with the same path twice, or
-// through a link), or an output would land inside an input directory
-// (through a link below the destination).
+// the same file reached through a link or a mount), or an output would
+// land inside an input directory (through a link or a mount below the
+// destination).
 func (p *Plan) checkUnique() error {
 	r := resolver{dirs: map[string]string{}}
 	inputs := make(map[string]string, len(p.Jobs))
@@ -301,10 +302,8 @@ func (p *Plan) checkUnique() error {
 			inputs[r.resolve(j.path())] = j.Src
 		}
 	}
-	trees := make([]string, len(p.trees))
-	for i, t := range p.trees {
-		trees[i] = resolve(t)
-	}
+	identities := newFileIndex(p.fsys, p.Jobs)
+	trees := newTreeIndex(p.fsys, p.trees)
 	seen := make(map[string]string, len(p.Jobs))
 	for _, j := range p.Jobs {
 		if j.Dst == "" || j.Dst == Stdio {
@@ -314,12 +313,14 @@ func (p *Plan) checkUnique() error {
 		if src, ok := inputs[key]; ok {
 			return fmt.Errorf("%s is both an input and an output: not replacing an input with its own output", Quote(src))
 		}
+		if src, ok := identities.input(key); ok {
+			return fmt.Errorf("%s is the input %s under another name (a hard link or a mount): not replacing an input with its own output", Quote(j.Dst), Quote(src))
+		}
 		// The destination itself was checked against each tree; a link
-		// below it (DST/sub -> SRC/sub) can still lead an output in.
-		for i, t := range trees {
-			if rel, err := filepath.Rel(t, key); err == nil && filepath.IsLocal(rel) {
-				return fmt.Errorf("%s would be written inside %s, through a link: the output would be packed again on the next run", Quote(j.Dst), Quote(p.trees[i]))
-			}
+		// or a mount below it (DST/sub -> SRC/sub) can still lead an
+		// output in.
+		if i := trees.containing(filepath.Dir(key)); i >= 0 {
+			return fmt.Errorf("%s would be written inside %s, through a link or a mount: the output would be packed again on the next run", Quote(j.Dst), Quote(p.trees[i]))
 		}
 		if other, ok := seen[key]; ok {
 			return fmt.Errorf("%s and %s would both be written to %s", Quote(other), Quote(j.Src), Quote(j.Dst))
@@ -327,6 +328,80 @@ func (p *Plan) checkUnique() error {
 		seen[key] = j.Src
 	}
 	return nil
+}
+
+// A fileIndex finds which input, if any, is the same file as a path: by
+// identity (device and inode), so a bind mount or a hard link that gives
+// an input a second path is found too. Inputs are grouped by size, which
+// the same file shares, so that each lookup compares with few.
+type fileIndex struct {
+	fsys   FS
+	bySize map[int64][]Job
+}
+
+func newFileIndex(fsys FS, jobs []Job) fileIndex {
+	x := fileIndex{fsys: fsys, bySize: map[int64][]Job{}}
+	for _, j := range jobs {
+		if j.info != nil {
+			x.bySize[j.info.Size()] = append(x.bySize[j.info.Size()], j)
+		}
+	}
+	return x
+}
+
+// input returns the input that path is, if path exists and is one.
+func (x fileIndex) input(path string) (string, bool) {
+	info, err := x.fsys.Stat(path)
+	if err != nil {
+		return "", false
+	}
+	for _, j := range x.bySize[info.Size()] {
+		if os.SameFile(info, j.info) {
+			return j.Src, true
+		}
+	}
+	return "", false
+}
+
+// A treeIndex tells whether a directory lies in one of the input trees,
+// by identity: it walks up from the directory, comparing each existing
+// ancestor with every tree's root. Paths cannot see a bind mount of a
+// tree inside the destination; identities can. Each directory is looked
+// at once.
+type treeIndex struct {
+	fsys  FS
+	roots []fs.FileInfo // nil where a root could not be described
+	memo  map[string]int
+}
+
+func newTreeIndex(fsys FS, trees []string) treeIndex {
+	x := treeIndex{fsys: fsys, roots: make([]fs.FileInfo, len(trees)), memo: map[string]int{}}
+	for i, t := range trees {
+		x.roots[i], _ = fsys.Stat(t)
+	}
+	return x
+}
+
+// containing returns the index of the tree that dir (an absolute path
+// without links) is or lies under, or -1.
+func (x treeIndex) containing(dir string) int {
+	if i, ok := x.memo[dir]; ok {
+		return i
+	}
+	i := -1
+	if info, err := x.fsys.Stat(dir); err == nil {
+		for k, root := range x.roots {
+			if root != nil && os.SameFile(info, root) {
+				i = k
+				break
+			}
+		}
+	}
+	if parent := filepath.Dir(dir); i < 0 && parent != dir {
+		i = x.containing(parent)
+	}
+	x.memo[dir] = i
+	return i
 }
 
 // outputName is the output's name for an input named name: Pack adds the
@@ -394,7 +469,7 @@ func endsInSeparator(path string) bool {
 // inside reports whether path is dir or lies under it, links resolved:
 // a destination that is a link into the tree is inside it.
 func inside(path, dir string) bool {
-	rel, err := filepath.Rel(resolve(dir), resolve(path))
+	rel, err := filepath.Rel(Resolve(dir), Resolve(path))
 	return err == nil && (rel == "." || filepath.IsLocal(rel))
 }
 
@@ -407,7 +482,7 @@ type resolver struct {
 	dirs map[string]string // directory, absolute -> resolved
 }
 
-// resolve is resolve(path). A path whose last component is not a link
+// resolve is Resolve(path). A path whose last component is not a link
 // (or is not there) is where its directory resolves to, joined with its
 // name; a link is resolved whole.
 func (r resolver) resolve(path string) string {
@@ -417,19 +492,19 @@ func (r resolver) resolve(path string) string {
 	}
 	dir := filepath.Dir(abs)
 	if info, err := os.Lstat(abs); dir == abs || (err == nil && info.Mode()&fs.ModeSymlink != 0) {
-		return resolve(abs)
+		return Resolve(abs)
 	}
 	real, ok := r.dirs[dir]
 	if !ok {
-		real = resolve(dir)
+		real = Resolve(dir)
 		r.dirs[dir] = real
 	}
 	return filepath.Join(real, filepath.Base(abs))
 }
 
-// resolve returns path absolute, with the links of its longest existing
+// Resolve returns path absolute, with the links of its longest existing
 // prefix resolved: where writing path would really write.
-func resolve(path string) string {
+func Resolve(path string) string {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return filepath.Clean(path)

@@ -1,6 +1,7 @@
 package files
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -129,7 +130,7 @@ func TestPlanErrors(t *testing.T) {
 		{"directory to stdout", Pack, []string{at("d")}, Stdio, "cannot go to standard output"},
 		{"directory into a file", Pack, []string{at("d")}, at("plain"), "is not a directory"},
 		{"output inside input", Pack, []string{at("d")}, at("d/out"), "is inside"},
-		{"output inside input through a link below it", Pack, []string{at("d")}, at("out2"), "out2/s/g.gpk would be written inside " + at("d") + ", through a link"},
+		{"output inside input through a link below it", Pack, []string{at("d")}, at("out2"), "out2/s/g.gpk would be written inside " + at("d") + ", through a link or a mount"},
 		{"the same, unpacking", Unpack, []string{at("d")}, at("out2"), "would be written inside"},
 		{"many to stdout", Pack, []string{at("a.txt"), at("b.txt")}, Stdio, "standard output"},
 		{"many into a file", Pack, []string{at("a.txt"), at("b.txt")}, at("plain"), "is not a directory"},
@@ -149,8 +150,52 @@ func TestPlanErrors(t *testing.T) {
 	}
 }
 
+// mountFS is the OS, except that Stat of one directory describes another:
+// what a bind mount (mount --bind target at) looks like to a program that
+// only compares paths and identities, without needing the privilege to
+// mount.
+type mountFS struct {
+	OS
+	at, target string
+}
+
+func (m mountFS) Stat(name string) (fs.FileInfo, error) {
+	if filepath.Clean(name) == m.at {
+		return os.Stat(m.target)
+	}
+	return os.Stat(name)
+}
+
+// TestPlanRefusesAnInputUnderAnotherName: paths alone cannot see that two
+// names are one file or one directory; identities can. An output that is
+// an input through a hard link, and a directory tree packed into a
+// destination where that tree is mounted again, are refused like the
+// same path twice.
+func TestPlanRefusesAnInputUnderAnotherName(t *testing.T) {
+	base := tree(t, map[string]string{"a.txt": "a", "src/f": "f", "src/mnt/g": "g", "dst/mnt/keep": "k"})
+	at := func(name string) string { return filepath.Join(base, name) }
+	require.NoError(t, os.Link(at("a.txt"), at("b")))
+
+	_, err := MakePlan(Pack, []string{at("a.txt")}, at("b"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "b is the input "+at("a.txt")+" under another name")
+
+	// dst/mnt is src, mounted again: src/mnt/g would be packed to
+	// dst/mnt/g.gpk, which is src/g.gpk, inside the tree being read.
+	mounted := mountFS{at: at("dst/mnt"), target: at("src")}
+	p, err := MakePlanFS(mounted, Pack, []string{at("src")}, at("dst"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "mnt/g.gpk would be written inside "+at("src")+", through a link or a mount")
+	assert.Empty(t, p.Jobs)
+
+	// Without the mount, the same plan is fine.
+	p, err = MakePlanFS(OS{}, Pack, []string{at("src")}, at("dst"))
+	require.NoError(t, err)
+	assert.Len(t, p.Jobs, 2)
+}
+
 // TestResolverAgreesWithResolve: the resolver, which remembers each
-// directory's resolution, gives every path what resolve gives it, through
+// directory's resolution, gives every path what Resolve gives it, through
 // links to directories and to files, dangling links, and outputs that do
 // not exist yet; asked twice, from its memory too.
 func TestResolverAgreesWithResolve(t *testing.T) {
@@ -172,7 +217,7 @@ func TestResolverAgreesWithResolve(t *testing.T) {
 	r := resolver{dirs: map[string]string{}}
 	for range 2 {
 		for _, p := range paths {
-			assert.Equal(t, resolve(p), r.resolve(p), "%s", p)
+			assert.Equal(t, Resolve(p), r.resolve(p), "%s", p)
 		}
 	}
 }
