@@ -152,18 +152,19 @@ files are all processed (symbolic links inside it are skipped and listed;
 a link named on the command line is followed, to a file or a directory),
 mirrored into DST with .gpk added (pack) or removed (unpack). With several
 SRCs, DST is a directory. An output that is an input, or that leads into
-an input directory (through links too), is refused, and so is standard
-input or output redirected to one of the run's files. Outputs appear whole
-or not at all, and an existing one is never replaced without -force;
--trace FILE follows the same rule and is never an input or output, nor
-where standard input or output is redirected. Each
-output is synced to disk, file and directory, before it counts as done;
--sync=false skips that, for speed with many small files, at the risk of an
-output lost or cut short by a power cut or a system crash. Files run at
-once under one governor (-workers, -mem), and no more are open at once
-than the open-file limit (ulimit -n) allows. Inputs are opened without
-following links or blocking, and an input replaced after it was listed, or
-changed while it is read, fails ("file changed as we read it").
+an input directory (through links, hard links or mounts too), is refused,
+and so is standard input or output redirected to one of the run's files.
+Outputs appear whole or not at all, and an existing one is never replaced
+without -force; -trace FILE follows the same rule and is never an input,
+an output or the key file, nor where standard input or output is
+redirected. Each output is synced to disk, file and directory, before it
+counts as done; -sync=false skips that, for speed with many small files,
+at the risk of an output lost or cut short by a power cut or a system
+crash. Files run at once under one governor (-workers, -mem), and no more
+are open at once than the open-file limit (ulimit -n) allows. Inputs are
+opened without following links or blocking, and an input replaced after it
+was listed, or changed while it is read, fails ("file changed as we read
+it").
 
 Compression: -codec zstd (the default, level 3) or deflate (level 6);
 -level 1..22 (zstd) or 1..9 (deflate). Unpack reads the codec from the

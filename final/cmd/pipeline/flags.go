@@ -119,7 +119,11 @@ func newFlagSet(cmd command, e env) (*flag.FlagSet, *config) {
 	}
 	if has(fCommon) {
 		fs.StringVar(&c.metrics, "metrics", "", "serve /metrics and /debug/pprof/ on `ADDR`, HOST:PORT with PORT 0..65535 (e.g. 127.0.0.1:9090), while running")
-		fs.StringVar(&c.trace, "trace", "", "write a runtime/trace to `FILE`, a new file (an existing one only with -force; never an input, an output or a standard stream)")
+		traceHelp := "write a runtime/trace to `FILE`, a new file (never an input, an output, the key file or a standard stream)"
+		if has(fOutput) {
+			traceHelp = "write a runtime/trace to `FILE`, a new file (an existing one only with -force; never an input, an output, the key file or a standard stream)"
+		}
+		fs.StringVar(&c.trace, "trace", "", traceHelp)
 		fs.BoolVar(&c.progress, "progress", e.terminal, "show progress on stderr (default: when stderr is a terminal)")
 		fs.BoolVar(&c.quiet, "q", false, "print only errors")
 		fs.BoolVar(&c.stats, "stats", false, "print the metrics summary (latency percentiles, tokens, peak bytes) at the end")

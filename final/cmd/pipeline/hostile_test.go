@@ -28,32 +28,43 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"packcourse/core/codec"
 	"packcourse/core/format"
 	"packcourse/core/workload"
 	"packcourse/final/files"
+	"packcourse/lessons/00-the-job/oracle"
 	"packcourse/lessons/00-the-job/pipetest"
 )
 
 // TestHostileTrace (item 1): -trace never replaces an existing file
-// without -force, and never one of the run's inputs or outputs, even with
-// -force; a usage error (2), the file untouched.
+// without -force, and never one of the run's inputs, outputs or key file,
+// even with -force or through a link; a usage error (2), the file
+// untouched.
 func TestHostileTrace(t *testing.T) {
 	f := newFixture(t)
 	existing := f.at("notes")
 	require.NoError(t, os.WriteFile(existing, []byte("keep me"), 0o644))
-	out := filepath.Join(t.TempDir(), "out.gpk")
+	outDir := t.TempDir()
+	out := filepath.Join(outDir, "out.gpk")
+	linked := filepath.Join(t.TempDir(), "linked")
+	require.NoError(t, os.Symlink(outDir, linked))
+	key := filepath.Join(t.TempDir(), "key")
+	keyBytes := bytes.Repeat([]byte{7}, 32)
+	require.NoError(t, os.WriteFile(key, keyBytes, 0o600))
 	for _, c := range []struct {
 		name, trace string
 		force       bool
 		want        string
 	}{
-		{"the input", f.at("text.txt"), false, "is also an input or an output"},
-		{"the input, forced", f.at("text.txt"), true, "is also an input or an output"},
-		{"the output", out, true, "is also an input or an output"},
+		{"the input", f.at("text.txt"), false, "is also this run's input"},
+		{"the input, forced", f.at("text.txt"), true, "is also this run's input"},
+		{"the output", out, true, "is also this run's output"},
+		{"the output through a linked directory", filepath.Join(linked, "out.gpk"), true, "is also this run's output"},
+		{"the key file, forced", key, true, "is also this run's key file"},
 		{"an existing file", existing, false, "already exists (use -force to replace it)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			args := []string{"pack", "-trace", c.trace}
+			args := []string{"pack", "-encrypt", "-key-file", key, "-trace", c.trace}
 			if c.force {
 				args = append(args, "-force")
 			}
@@ -67,6 +78,9 @@ func TestHostileTrace(t *testing.T) {
 			got, err = os.ReadFile(existing)
 			require.NoError(t, err)
 			assert.Equal(t, "keep me", string(got))
+			got, err = os.ReadFile(key)
+			require.NoError(t, err)
+			assert.Equal(t, keyBytes, got, "the key file is untouched")
 		})
 	}
 	r := cli(t, t.Context(), nil, nil, "pack", "-trace", "-", f.at("text.txt"), out)
@@ -448,6 +462,30 @@ func TestHostileFullDiskFile(t *testing.T) {
 	assert.Equal(t, exitFailed, code)
 	assert.Regexp(t, `^pipeline: pack \S+: writing \S+out\.gpk: write frame \d+: writing frame at offset \d+: writing temporary file: no space left on device\n$`, stderr.String())
 	assert.Empty(t, names(t, filepath.Dir(out)))
+}
+
+// TestHostileFullDiskTrace: the disk fills while the trace is written
+// (runtime/trace drops its writer's errors): exit 1, one line that says
+// so, and the trace that -force would have replaced is still there,
+// whole, with no temporary file beside it; the output itself went to
+// standard output whole.
+func TestHostileFullDiskTrace(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	old := filepath.Join(dir, "run.trace")
+	require.NoError(t, os.WriteFile(old, []byte("an earlier trace"), 0o644))
+	var stdout, stderr bytes.Buffer
+	e := env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, lookup: os.LookupEnv, fsys: &fullFS{limit: 1 << 10}}
+	code := runEnv(t.Context(), []string{"pack", "-q", "-force", "-trace", old, f.at("text.txt"), "-"}, e)
+	assert.Equal(t, exitFailed, code)
+	assert.Regexp(t, `^pipeline pack: -trace: writing temporary file: no space left on device\n$`, stderr.String())
+	assert.Equal(t, []string{"run.trace"}, names(t, dir))
+	got, err := os.ReadFile(old)
+	require.NoError(t, err)
+	assert.Equal(t, "an earlier trace", string(got))
+	var restored bytes.Buffer
+	require.NoError(t, oracle.Unpack(t.Context(), &restored, &stdout, codec.Options{}))
+	assert.Equal(t, f.text, restored.Bytes(), "the container on standard output is whole")
 }
 
 // syncFailFS fails every directory sync, after the rename.

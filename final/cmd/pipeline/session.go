@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -11,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/trace"
-	"syscall"
 	"time"
 
 	"packcourse/core/units"
@@ -113,7 +113,7 @@ func startSession(e env, c config, smallFile int64, jobs []files.Job) (*session,
 		}
 	}
 	if c.trace != "" {
-		stop, err := startTrace(c.trace, c.force, jobs, stdioFiles(e))
+		stop, err := startTrace(c.trace, files.AtomicOptions{FS: e.fsys, Overwrite: c.force}, pathsOfRun(jobs, c.keyFile), stdioFiles(e))
 		if err != nil {
 			s.close()
 			return nil, fmt.Errorf("-trace: %w", err)
@@ -187,70 +187,132 @@ func serveMetrics(addr string, m *obs.Metrics) (bound string, stop func() error,
 }
 
 // startTrace writes a runtime/trace to path until stop is called. path
-// must be new, or with force an existing regular file; never one of the
-// run's inputs or outputs, never the file standard input or output is,
-// and never a link.
-func startTrace(path string, force bool, jobs []files.Job, stdio []fs.FileInfo) (stop func() error, err error) {
+// must be new, or with o.Overwrite (-force) an existing regular file; never one of the
+// run's files (others), never the file standard input or output is, and
+// never a link. Like an output, the trace goes to a temporary file that
+// stop renames over path: an existing trace is replaced only by a whole
+// new one, and a failed write (a full disk) is stop's error, not a trace
+// cut short in silence.
+func startTrace(path string, o files.AtomicOptions, others []runPath, stdio []fs.FileInfo) (stop func() error, err error) {
 	if path == files.Stdio {
 		return nil, errors.New("a trace is written to a file, not to standard output: name a file")
 	}
-	if err := checkTracePath(path, jobs, stdio); err != nil {
+	if err := checkTracePath(path, others, stdio); err != nil {
 		return nil, err
 	}
-	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL | syscall.O_NOFOLLOW
-	if info, err := os.Lstat(path); err == nil && force {
+	if _, err := os.Stat(filepath.Dir(path)); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = fmt.Errorf("%s: %w", quote(pe.Path), pe.Err)
+		}
+		return nil, err
+	}
+	if info, err := os.Lstat(path); err == nil {
+		if !o.Overwrite {
+			return nil, fmt.Errorf("%s already exists (use -force to replace it)", quote(path))
+		}
 		if !info.Mode().IsRegular() {
 			return nil, fmt.Errorf("%s exists and is not a regular file: not replacing it", quote(path))
 		}
-		flags = os.O_WRONLY | os.O_TRUNC | syscall.O_NOFOLLOW
 	}
-	f, err := os.OpenFile(path, flags, 0o644)
-	if errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("%s already exists (use -force to replace it)", quote(path))
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := trace.Start(f); err != nil {
-		f.Close()
+	started := make(chan error, 1)
+	finish := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		// Not the run's ctx: an interrupted run still leaves its trace.
+		done <- files.WriteAtomic(context.Background(), path, o, func(w io.Writer) error {
+			tw := &firstErrorWriter{w: w}
+			if err := trace.Start(tw); err != nil {
+				started <- err
+				return err
+			}
+			started <- nil
+			<-finish
+			trace.Stop()
+			return tw.err
+		})
+	}()
+	select {
+	case err := <-started:
+		if err != nil {
+			<-done
+			return nil, err
+		}
+	case err := <-done: // the temporary file could not be made
 		return nil, err
 	}
 	return func() error {
-		trace.Stop()
-		return f.Close()
+		close(finish)
+		if err := <-done; err != nil {
+			return fmt.Errorf("-trace: %w", err)
+		}
+		return nil
 	}, nil
 }
 
-// checkTracePath refuses a trace file that is one of the run's inputs or
-// outputs: by path, or (if it exists) as the same file. It refuses too
-// the file that standard input or output is (stdio): with -force the
-// trace would truncate it and then interleave with the container.
-func checkTracePath(path string, jobs []files.Job, stdio []fs.FileInfo) error {
-	abs, _ := filepath.Abs(path)
+// firstErrorWriter keeps the first error its writer returns, which
+// runtime/trace would otherwise drop.
+type firstErrorWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (f *firstErrorWriter) Write(p []byte) (int, error) {
+	if f.err != nil {
+		return 0, f.err
+	}
+	n, err := f.w.Write(p)
+	f.err = err
+	return n, err
+}
+
+// checkTracePath refuses a trace file that is one of the run's files:
+// an input, an output, or the key file (others). Paths are compared with
+// their links resolved, and existing files by identity, so a link or a
+// hard link does not hide one. It refuses too the file that standard
+// input or output is (stdio): with -force the trace would truncate it and
+// then interleave with the container.
+func checkTracePath(path string, others []runPath, stdio []fs.FileInfo) error {
+	real := files.Resolve(path)
 	info, statErr := os.Stat(path)
 	for _, std := range stdio {
 		if statErr == nil && os.SameFile(info, std) {
 			return fmt.Errorf("%s is this run's standard input or output: give the trace a file of its own", quote(path))
 		}
 	}
-	for _, j := range jobs {
-		for _, p := range []string{j.Src, j.Dst} {
-			if p == "" || p == files.Stdio {
-				continue
+	for _, o := range others {
+		same := files.Resolve(o.path) == real
+		if !same && statErr == nil {
+			if other, err := os.Stat(o.path); err == nil {
+				same = os.SameFile(info, other)
 			}
-			q, _ := filepath.Abs(p)
-			same := q == abs
-			if !same && statErr == nil {
-				if other, err := os.Stat(p); err == nil {
-					same = os.SameFile(info, other)
-				}
-			}
-			if same {
-				return fmt.Errorf("%s is also an input or an output of this run: give the trace a file of its own", quote(path))
-			}
+		}
+		if same {
+			return fmt.Errorf("%s is also this run's %s: give the trace a file of its own", quote(path), o.role)
 		}
 	}
 	return nil
+}
+
+// A runPath is a path a run reads or writes, and what it is to the run.
+type runPath struct{ path, role string }
+
+// pathsOfRun lists the paths a run reads or writes: its inputs and
+// outputs (standard streams left out) and its key file.
+func pathsOfRun(jobs []files.Job, keyFile string) []runPath {
+	var paths []runPath
+	for _, j := range jobs {
+		if j.Src != files.Stdio {
+			paths = append(paths, runPath{j.Src, "input"})
+		}
+		if j.Dst != "" && j.Dst != files.Stdio {
+			paths = append(paths, runPath{j.Dst, "output"})
+		}
+	}
+	if keyFile != "" {
+		paths = append(paths, runPath{keyFile, "key file"})
+	}
+	return paths
 }
 
 // stdioFiles returns what Stat says of standard input and output, for
