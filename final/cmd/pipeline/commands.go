@@ -81,7 +81,7 @@ func runFiles(ctx context.Context, e env, c config, op engine.Op, smallFile int6
 	elapsed := time.Since(start)
 	stop()
 
-	code := report(ctx, e, op, results)
+	code := report(ctx, e, op, results, s.stdout.unsure())
 	if len(plan.Failed) > 0 && code == exitOK {
 		fmt.Fprintf(e.stderr, "pipeline: %d failed before starting (above), the other %s done\n", len(plan.Failed), plural(len(results), "file"))
 		code = exitFailed
@@ -142,7 +142,7 @@ func regularFile(x any) (fs.FileInfo, bool) {
 
 // report prints one line per failed file and returns the exit code. A
 // run cut short by ctx (Ctrl-C) is reported once, not once per file.
-func report(ctx context.Context, e env, op engine.Op, results []files.Result) int {
+func report(ctx context.Context, e env, op engine.Op, results []files.Result, unsure int64) int {
 	failed, done := 0, 0
 	var toStdout int64 // bytes written to standard output by jobs that did not finish
 	for _, r := range results {
@@ -159,10 +159,15 @@ func report(ctx context.Context, e env, op engine.Op, results []files.Result) in
 			fmt.Fprintf(e.stderr, "pipeline: %s %s: %s\n", op, r.Job.Name(), describe(r))
 		}
 	}
+	incomplete := map[bool]string{true: "container", false: "file"}[op == engine.Pack]
 	switch {
+	case ctx.Err() != nil && unsure > 0:
+		fmt.Fprintf(e.stderr, "pipeline: interrupted: %d of %d files done; standard output got between %s and %s (a write was under way), an incomplete %s\n",
+			done, len(results), units.FormatSize(toStdout), units.FormatSize(toStdout+unsure), incomplete)
+		return exitInterrupted
 	case ctx.Err() != nil && toStdout > 0:
 		fmt.Fprintf(e.stderr, "pipeline: interrupted: %d of %d files done; standard output got %s, an incomplete %s\n",
-			done, len(results), units.FormatSize(toStdout), map[bool]string{true: "container", false: "file"}[op == engine.Pack])
+			done, len(results), units.FormatSize(toStdout), incomplete)
 		return exitInterrupted
 	case ctx.Err() != nil:
 		fmt.Fprintf(e.stderr, "pipeline: interrupted: %d of %d files done, no partial output left\n", done, len(results))

@@ -122,7 +122,7 @@ func (d *demo) step(ctx context.Context, s *session, op engine.Op, src, dst stri
 	results := s.runner(ctx, d.e, d.c, progress).Run(ctx, op, plan.Jobs)
 	elapsed := time.Since(start)
 	stop()
-	if code := report(ctx, d.e, op, results); code != exitOK {
+	if code := report(ctx, d.e, op, results, 0); code != exitOK {
 		return code
 	}
 	fmt.Fprintln(d.out, summaryLine(op, results, elapsed)[len("pipeline: "):])

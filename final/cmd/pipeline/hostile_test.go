@@ -199,7 +199,9 @@ func (b *blockedWriter) Write(p []byte) (int, error) {
 
 // TestHostileInterruptWhileStdoutBlocked (item 4): an interrupt ends the
 // run while a write to standard output is blocked, with exit 130 and one
-// line that says the output is incomplete.
+// line that says the output is incomplete. The blocked write may still
+// put its bytes out after the command has returned, so the line does not
+// claim that nothing reached standard output: it gives the range.
 func TestHostileInterruptWhileStdoutBlocked(t *testing.T) {
 	f := newFixture(t)
 	w := &blockedWriter{started: make(chan struct{}), release: make(chan struct{})}
@@ -220,8 +222,7 @@ func TestHostileInterruptWhileStdoutBlocked(t *testing.T) {
 	select {
 	case r := <-done:
 		assert.Equal(t, exitInterrupted, r.code, r.stderr)
-		assert.Equal(t, "pipeline: interrupted: 0 of 1 files done, no partial output left\n", r.stderr,
-			"nothing reached standard output")
+		assert.Regexp(t, `^pipeline: interrupted: 0 of 1 files done; standard output got between 0 B and [0-9.]+ KiB \(a write was under way\), an incomplete file\n$`, r.stderr)
 	case <-time.After(30 * time.Second): // a guard against a hang, not a timing
 		t.Fatal("the run did not end while standard output was blocked")
 	}
@@ -240,7 +241,9 @@ func TestHostileInterruptedStdoutIsIncomplete(t *testing.T) {
 	code := runEnv(ctx, []string{"pack", "-chunk", "16KiB", "-level", "1", "-", "-"}, e)
 	assert.Equal(t, exitInterrupted, code)
 	require.Positive(t, stdout.Len())
-	assert.Regexp(t, `^pipeline: interrupted: 0 of 1 files done; standard output got [0-9.]+ KiB, an incomplete container\n$`, stderr.String())
+	// A write may have been under way when the interrupt came: then the
+	// line gives a range.
+	assert.Regexp(t, `^pipeline: interrupted: 0 of 1 files done; standard output got ([0-9.]+ KiB|between [0-9.]+ KiB and [0-9.]+ KiB \(a write was under way\)), an incomplete container\n$`, stderr.String())
 }
 
 // lockedBuffer is a bytes.Buffer behind a mutex. Standard output is
@@ -317,7 +320,9 @@ func TestHostileInterruptBinaryStdoutBlocked(t *testing.T) {
 	var exit *exec.ExitError
 	require.ErrorAs(t, err, &exit, stderr.String())
 	assert.Equal(t, exitInterrupted, exit.ExitCode(), stderr.String())
-	assert.Regexp(t, `^pipeline: interrupted: 0 of 1 files done; standard output got [0-9.]+ (B|KiB|MiB), an incomplete container\n$`, stderr.String())
+	// The write blocked in write(2) may have put part of its frame into the
+	// pipe's buffer: the line gives the range.
+	assert.Regexp(t, `^pipeline: interrupted: 0 of 1 files done; standard output got between [0-9.]+ (B|KiB|MiB) and [0-9.]+ (B|KiB|MiB) \(a write was under way\), an incomplete container\n$`, stderr.String())
 }
 
 // TestHostileKilledRunLeavesTempThatNextRunRemoves (item 8): SIGKILL

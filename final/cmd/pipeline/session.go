@@ -29,6 +29,7 @@ type session struct {
 	metrics *obs.Metrics
 	engine  *engine.Engine
 	closers []func() error
+	stdout  *cancelableWriter // the last runner's standard output
 }
 
 // limits are the governor's limits the flags ask for. Files of up to
@@ -138,6 +139,7 @@ func (s *session) close() error {
 // that an interrupt ends the run even while the reader of our output has
 // stopped reading.
 func (s *session) runner(ctx context.Context, e env, c config, p *files.Progress) *files.Runner {
+	s.stdout = newCancelableWriter(ctx, e.stdout)
 	return &files.Runner{
 		Engine:    s.engine,
 		Options:   c.options(),
@@ -146,7 +148,7 @@ func (s *session) runner(ctx context.Context, e env, c config, p *files.Progress
 		FS:        e.fsys,
 		OpenFiles: e.openFiles,
 		Stdin:     e.stdin,
-		Stdout:    newCancelableWriter(ctx, e.stdout),
+		Stdout:    s.stdout,
 		Progress:  p,
 		Stale: func(path string) {
 			if !c.quiet {
