@@ -113,10 +113,14 @@ func (s *Session) Header() format.Header { return s.header }
 
 // NewDigest returns the Digest that makes (or checks) the trailer: SHA-256
 // of the frame checksums, keyed with HMAC when the container is encrypted
-// so that the trailer does not reveal a fingerprint of the plaintext.
+// so that the trailer does not reveal a fingerprint of the plaintext. The
+// keyed digest starts with the header's bytes: a container of an empty
+// file has no frame, so no AEAD tag, and only this vouches for its header.
 func (s *Session) NewDigest() *format.Digest {
 	if s.macKey != nil {
-		return format.NewDigest(hmac.New(sha256.New, s.macKey), true)
+		mac := hmac.New(sha256.New, s.macKey)
+		mac.Write(s.aad)
+		return format.NewDigest(mac, true)
 	}
 	return format.NewDigest(sha256.New(), false)
 }

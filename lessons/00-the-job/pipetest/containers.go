@@ -56,6 +56,28 @@ func Damages(container []byte, encrypted bool) []Damage {
 	}
 }
 
+// HeaderDamages rewrites fields of an encrypted container's header, each
+// with the header's CRC recomputed so that only authentication can catch
+// it: the codec, the level, a byte of the nonce prefix. A reader must
+// answer each with format.ErrAuth, even for a container of an empty file,
+// which has no frame: only the trailer's keyed digest covers its header.
+// (The chunk size is left alone: an engine may refuse a larger one for
+// its memory budget before it can authenticate anything.)
+func HeaderDamages(container []byte) []Damage {
+	rewrite := func(name string, change func(h []byte)) Damage {
+		out := cat(container)
+		h := out[:format.HeaderLen]
+		change(h)
+		binary.BigEndian.PutUint32(h[36:40], crc32.Checksum(h[:36], castagnoli))
+		return Damage{name, out, format.ErrAuth}
+	}
+	return []Damage{
+		rewrite("header: codec switched", func(h []byte) { h[5] ^= 3 }), // 1 (DEFLATE) <-> 2 (zstd)
+		rewrite("header: level raised", func(h []byte) { h[6]++ }),
+		rewrite("header: nonce prefix changed", func(h []byte) { h[28] ^= 1 }),
+	}
+}
+
 // dropLastKind: without the last frame, an encrypted container's new final
 // frame was sealed as "not last" and fails to open; a plain one is caught
 // by the trailer's frame count.

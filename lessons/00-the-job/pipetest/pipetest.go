@@ -179,6 +179,14 @@ func testUnpackRejectsDamage(t *testing.T, e Engine) {
 			}
 		}
 	}
+	for _, n := range []int{0, len(data)} {
+		for _, d := range HeaderDamages(OraclePack(t, data[:n], Options(true))) {
+			out, err := unpack(e, d.Data, Options(true))
+			if !errors.Is(err, d.Want) {
+				t.Errorf("encrypted, %d bytes, %s: Unpack returned %v (and %d bytes), want an error wrapping %q", n, d.Name, err, len(out), d.Want)
+			}
+		}
+	}
 }
 
 func testUnpackRejectsWrongKey(t *testing.T, e Engine) {
