@@ -228,7 +228,7 @@ func (p *Plan) addTree(op Op, root, dst string) error {
 			return fmt.Errorf("%s is not a directory: a directory's files need a directory to go to", Quote(dst))
 		}
 		if inside(dst, root) {
-			return fmt.Errorf("%s is inside %s: the output would be packed again on the next run", Quote(dst), Quote(root))
+			return fmt.Errorf("%s is inside %s: the outputs would land in the tree being read", Quote(dst), Quote(root))
 		}
 	}
 	real := root
@@ -320,7 +320,7 @@ func (p *Plan) checkUnique() error {
 		// or a mount below it (DST/sub -> SRC/sub) can still lead an
 		// output in.
 		if i := trees.containing(filepath.Dir(key)); i >= 0 {
-			return fmt.Errorf("%s would be written inside %s, through a link or a mount: the output would be packed again on the next run", Quote(j.Dst), Quote(p.trees[i]))
+			return fmt.Errorf("%s would be written inside %s, through a link or a mount: the outputs would land in the tree being read", Quote(j.Dst), Quote(p.trees[i]))
 		}
 		if other, ok := seen[key]; ok {
 			return fmt.Errorf("%s and %s would both be written to %s", Quote(other), Quote(j.Src), Quote(j.Dst))
