@@ -189,26 +189,9 @@ func checkDestination(fsys FS, path string, overwrite bool) error {
 	case !overwrite:
 		return fmt.Errorf("%s: %w", Quote(path), ErrExists)
 	case !info.Mode().IsRegular():
-		return fmt.Errorf("%s exists and is %s, not a regular file: not replacing it", Quote(path), kindOf(info.Mode()))
+		return fmt.Errorf("%s exists and is a %s, not a regular file: not replacing it", Quote(path), typeName(info.Mode()))
 	}
 	return nil
-}
-
-// kindOf names a file's type in words: "a symbolic link", not "L---------".
-func kindOf(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeSymlink != 0:
-		return "a symbolic link"
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "a special file"
 }
 
 // createTemp makes a new temporary file for name in dir (see temp.go for

@@ -223,10 +223,10 @@ func TestWriteAtomicReplacesOnlyRegularFiles(t *testing.T) {
 	require.NoError(t, os.Symlink(target, link))
 	sub := filepath.Join(dir, "sub")
 	require.NoError(t, os.Mkdir(sub, 0o755))
-	for dst, kind := range map[string]string{link: "a symbolic link", sub: "a directory"} {
+	for dst, kind := range map[string]string{link: "symbolic link", sub: "directory"} {
 		err := WriteAtomic(t.Context(), dst, AtomicOptions{Overwrite: true}, fillWith(content))
 		require.Error(t, err, dst)
-		assert.Contains(t, err.Error(), "exists and is "+kind+", not a regular file: not replacing it")
+		assert.Contains(t, err.Error(), "exists and is a "+kind+", not a regular file: not replacing it")
 	}
 	got, _ := os.ReadFile(target)
 	assert.Equal(t, "target", string(got))

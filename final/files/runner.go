@@ -308,6 +308,8 @@ func checkUnchanged(src Source, opened fs.FileInfo, read int64) error {
 
 const timeFormat = "2006-01-02 15:04:05.000000000"
 
+// typeName names a file's type in words ("symbolic link", not the mode's
+// "L---------"), for messages about a file that is not a regular one.
 func typeName(m fs.FileMode) string {
 	switch t := m.Type(); {
 	case t&fs.ModeNamedPipe != 0:
