@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -113,16 +115,59 @@ func (r *Runner) Run(ctx context.Context, op Op, jobs []Job) []Result {
 	}
 	smallSlots, bigSlots := r.slots()
 	var wg sync.WaitGroup
-	wg.Go(func() { r.dispatch(ctx, op, jobs, small, smallSlots, results) })
-	wg.Go(func() { r.dispatch(ctx, op, jobs, big, bigSlots, results) })
+	made := new(madeDirs) // this run's: a Runner may run several at once
+	wg.Go(func() { r.dispatch(ctx, op, jobs, small, smallSlots, results, made) })
+	wg.Go(func() { r.dispatch(ctx, op, jobs, big, bigSlots, results, made) })
 	wg.Wait()
+	made.removeEmpty(r.fsys())
 	return results
+}
+
+// madeDirs notes the output directories one Run made, so that it can
+// remove those still empty at the end: when every file under one failed,
+// the run leaves nothing behind, not even a directory.
+type madeDirs struct {
+	mu   sync.Mutex // held only to note a directory, never across a system call
+	dirs map[string]bool
+}
+
+// make makes dir and its missing parents, and notes the ones that were
+// missing.
+func (m *madeDirs) make(fsys FS, dir string) error {
+	var missing []string
+	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
+		if _, err := fsys.Lstat(d); !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		missing = append(missing, d)
+	}
+	if len(missing) > 0 {
+		m.mu.Lock()
+		if m.dirs == nil {
+			m.dirs = map[string]bool{}
+		}
+		for _, d := range missing {
+			m.dirs[d] = true
+		}
+		m.mu.Unlock()
+	}
+	return fsys.MkdirAll(dir)
+}
+
+// removeEmpty removes the noted directories that are empty, deepest
+// first. One that holds an output stays. Call it once the run is over.
+func (m *madeDirs) removeEmpty(fsys FS) {
+	dirs := slices.Collect(maps.Keys(m.dirs))
+	slices.SortFunc(dirs, func(a, b string) int { return len(b) - len(a) })
+	for _, d := range dirs {
+		fsys.Remove(d) // fails, as it should, if d is not empty
+	}
 }
 
 // dispatch runs the jobs at indexes, at most limit at a time, storing each
 // Result at its index. Once ctx is cancelled it starts nothing more.
 // Errors are per file, in the Results: nothing here stops the others.
-func (r *Runner) dispatch(ctx context.Context, op Op, jobs []Job, indexes []int, limit int, results []Result) {
+func (r *Runner) dispatch(ctx context.Context, op Op, jobs []Job, indexes []int, limit int, results []Result, made *madeDirs) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, limit)
 	for _, i := range indexes {
@@ -136,7 +181,7 @@ func (r *Runner) dispatch(ctx context.Context, op Op, jobs []Job, indexes []int,
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			results[i] = r.runJob(ctx, op, jobs[i])
+			results[i] = r.runJob(ctx, op, jobs[i], made)
 			r.finished(results[i])
 		})
 	}
@@ -216,7 +261,7 @@ func (r *Runner) fsys() FS {
 }
 
 // runJob runs one job from its input to its output.
-func (r *Runner) runJob(ctx context.Context, op Op, job Job) Result {
+func (r *Runner) runJob(ctx context.Context, op Op, job Job, made *madeDirs) Result {
 	res := Result{Job: job}
 	src, opened, err := r.open(job)
 	if err != nil {
@@ -242,7 +287,7 @@ func (r *Runner) runJob(ctx context.Context, op Op, job Job) Result {
 	case job.Dst == Stdio:
 		res.Err = process(r.Stdout)
 	default:
-		res.Err = r.writeOutput(ctx, job, process)
+		res.Err = r.writeOutput(ctx, job, made, process)
 	}
 	res.In, res.Out = in.n, out.n
 	return res
@@ -334,8 +379,8 @@ func (stdin) Stat() (fs.FileInfo, error) { return nil, errors.ErrUnsupported }
 
 // writeOutput writes a job's output file atomically, making its directory
 // if needed. Failures of the write itself name the output file.
-func (r *Runner) writeOutput(ctx context.Context, job Job, process func(io.Writer) error) error {
-	if err := r.fsys().MkdirAll(filepath.Dir(job.Dst)); err != nil {
+func (r *Runner) writeOutput(ctx context.Context, job Job, made *madeDirs, process func(io.Writer) error) error {
+	if err := made.make(r.fsys(), filepath.Dir(job.Dst)); err != nil {
 		return fmt.Errorf("making the output directory: %w", err)
 	}
 	perm := job.Perm

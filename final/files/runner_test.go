@@ -195,6 +195,38 @@ func TestRunFailingContainerAmongMany(t *testing.T) {
 	}
 }
 
+// TestRunLeavesNoEmptyDirectory: the directories a run makes for outputs
+// that all failed are removed, deepest first; one that holds an output
+// stays, and so does a directory that was there before the run, even
+// empty.
+func TestRunLeavesNoEmptyDirectory(t *testing.T) {
+	src := t.TempDir()
+	for _, name := range []string{"keep/one.txt", "lost/deep/two.txt"} {
+		path := filepath.Join(src, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(name), 0o644))
+	}
+	out := t.TempDir()
+	packed := filepath.Join(out, "packed")
+	r := newRunner(codec.Options{})
+	requireNoErrors(t, run(t, r, Pack, src, packed))
+	flipByte(t, filepath.Join(packed, "lost", "deep", "two.txt"+Ext), -format.TrailerLen-1)
+
+	restored := filepath.Join(out, "restored")
+	results := run(t, r, Unpack, packed, restored)
+	require.Len(t, results, 2)
+	assert.FileExists(t, filepath.Join(restored, "keep", "one.txt"))
+	assert.NoDirExists(t, filepath.Join(restored, "lost"), "made for an output that failed")
+
+	existing := filepath.Join(out, "existing")
+	require.NoError(t, os.Mkdir(existing, 0o755))
+	for _, res := range run(t, r, Unpack, filepath.Join(packed, "lost"), existing) {
+		require.Error(t, res.Err)
+	}
+	assert.DirExists(t, existing, "there before the run")
+	assert.NoDirExists(t, filepath.Join(existing, "deep"))
+}
+
 // smallName is the name of small file i of corpus seed's tree.
 func smallName(seed uint64, i int) string {
 	return filepath.FromSlash(workload.Corpus(seed, 0, i, 1)[i].Name)
@@ -369,7 +401,8 @@ func TestRunEncrypted(t *testing.T) {
 		for _, res := range run(t, wrong, Unpack, packed, restored) {
 			require.ErrorIs(t, res.Err, format.ErrAuth, res.Job.Name())
 		}
-		assert.Empty(t, readTree(t, restored))
+		// Every file failed: not even the directories the run made are left.
+		assert.NoDirExists(t, restored)
 	})
 	t.Run("no key", func(t *testing.T) {
 		for _, res := range run(t, newRunner(codec.Options{}), Verify, packed, "") {
