@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"testing"
 	"testing/iotest"
 
@@ -115,6 +116,33 @@ func OraclePack(t testing.TB, data []byte, o codec.Options) []byte {
 	return out.Bytes()
 }
 
+// suiteOracle is OraclePack for the suite's own inputs and options
+// (Options and ZstdOptions, whose salt comes from a fresh
+// DeterministicRand(7)), packed once per test binary: every engine, worker
+// count and case compares with the same bytes, and under the race
+// detector the oracle's packing was a large share of the suite's time.
+// The container is shared: read it, never change it.
+func suiteOracle(t testing.TB, data []byte, o codec.Options) []byte {
+	t.Helper()
+	key := oracleKey{string(data), o.Codec, o.Level, o.ChunkSize, o.Key != nil}
+	if c, ok := oracleCache.Load(key); ok {
+		return c.([]byte)
+	}
+	c := OraclePack(t, data, o)
+	oracleCache.Store(key, c)
+	return c
+}
+
+type oracleKey struct {
+	data      string
+	codec     codec.Codec
+	level     int
+	chunkSize int
+	encrypted bool
+}
+
+var oracleCache sync.Map // oracleKey -> []byte
+
 func pack(e Engine, data []byte, o codec.Options) ([]byte, error) {
 	var out bytes.Buffer
 	err := e.Pack(context.Background(), &out, bytes.NewReader(data), o)
@@ -130,7 +158,7 @@ func unpack(e Engine, container []byte, o codec.Options) ([]byte, error) {
 func checkMatchesOracle(t *testing.T, e Engine, options func(encrypted bool) codec.Options, encrypted bool) {
 	for _, n := range Sizes {
 		data := Input(n)
-		want := OraclePack(t, data, options(encrypted))
+		want := suiteOracle(t, data, options(encrypted))
 		got, err := pack(e, data, options(encrypted))
 		if err != nil {
 			t.Fatalf("size %d: Pack: %v", n, err)
@@ -157,7 +185,7 @@ func checkRoundTrip(t *testing.T, e Engine, options func(encrypted bool) codec.O
 	for _, encrypted := range []bool{false, true} {
 		for _, n := range Sizes {
 			data := Input(n)
-			got, err := unpack(e, OraclePack(t, data, options(encrypted)), options(encrypted))
+			got, err := unpack(e, suiteOracle(t, data, options(encrypted)), options(encrypted))
 			if err != nil {
 				t.Fatalf("size %d encrypted=%v: Unpack: %v", n, encrypted, err)
 			}
@@ -172,7 +200,7 @@ func checkRoundTrip(t *testing.T, e Engine, options func(encrypted bool) codec.O
 func testUnpackRejectsDamage(t *testing.T, e Engine) {
 	data := Input(7*ChunkSize + 123)
 	for _, encrypted := range []bool{false, true} {
-		for _, d := range Damages(OraclePack(t, data, Options(encrypted)), encrypted) {
+		for _, d := range Damages(suiteOracle(t, data, Options(encrypted)), encrypted) {
 			_, err := unpack(e, d.Data, Options(encrypted))
 			if !errors.Is(err, d.Want) {
 				t.Errorf("encrypted=%v, %s: Unpack returned %v, want an error wrapping %q", encrypted, d.Name, err, d.Want)
@@ -180,7 +208,7 @@ func testUnpackRejectsDamage(t *testing.T, e Engine) {
 		}
 	}
 	for _, n := range []int{0, len(data)} {
-		for _, d := range HeaderDamages(OraclePack(t, data[:n], Options(true))) {
+		for _, d := range HeaderDamages(suiteOracle(t, data[:n], Options(true))) {
 			out, err := unpack(e, d.Data, Options(true))
 			if !errors.Is(err, d.Want) {
 				t.Errorf("encrypted, %d bytes, %s: Unpack returned %v (and %d bytes), want an error wrapping %q", n, d.Name, err, len(out), d.Want)
@@ -190,7 +218,7 @@ func testUnpackRejectsDamage(t *testing.T, e Engine) {
 }
 
 func testUnpackRejectsWrongKey(t *testing.T, e Engine) {
-	container := OraclePack(t, Input(3*ChunkSize), Options(true))
+	container := suiteOracle(t, Input(3*ChunkSize), Options(true))
 	o := Options(true)
 	o.Key = bytes.Repeat([]byte{0x43}, codec.KeyLen)
 	if _, err := unpack(e, container, o); !errors.Is(err, format.ErrAuth) {
@@ -220,9 +248,9 @@ func testUnpackReportsFirstBadFrame(t *testing.T, e Engine) {
 		o         codec.Options
 		want      uint64
 	}{
-		{"wrong key (every frame fails)", OraclePack(t, data, Options(true)), wrongKey, 0},
-		{"frames 5 and 40 spoiled", SpoilPayload(OraclePack(t, data, Options(false)), 40, 5), Options(false), 5},
-		{"zstd frames 3, 4 and 30 spoiled", SpoilPayload(OraclePack(t, data, ZstdOptions(false)), 30, 4, 3), ZstdOptions(false), 3},
+		{"wrong key (every frame fails)", suiteOracle(t, data, Options(true)), wrongKey, 0},
+		{"frames 5 and 40 spoiled", SpoilPayload(suiteOracle(t, data, Options(false)), 40, 5), Options(false), 5},
+		{"zstd frames 3, 4 and 30 spoiled", SpoilPayload(suiteOracle(t, data, ZstdOptions(false)), 30, 4, 3), ZstdOptions(false), 3},
 	}
 	for _, c := range cases {
 		for range badFrameRuns {
@@ -240,7 +268,7 @@ func testInvalidOptions(t *testing.T, e Engine) {
 	if _, err := pack(e, Input(10), bad); !errors.Is(err, codec.ErrOptions) {
 		t.Errorf("Pack with level 42 returned %v, want codec.ErrOptions", err)
 	}
-	if _, err := unpack(e, OraclePack(t, Input(10), Options(false)), bad); !errors.Is(err, codec.ErrOptions) {
+	if _, err := unpack(e, suiteOracle(t, Input(10), Options(false)), bad); !errors.Is(err, codec.ErrOptions) {
 		t.Errorf("Unpack with level 42 returned %v, want codec.ErrOptions", err)
 	}
 }
@@ -251,7 +279,7 @@ func testFailingReader(t *testing.T, e Engine) {
 	if err := e.Pack(context.Background(), io.Discard, src, Options(false)); !errors.Is(err, ErrInjected) {
 		t.Errorf("Pack from a reader failing at byte %d returned %v, want an error wrapping ErrInjected", src.Limit, err)
 	}
-	container := OraclePack(t, data, Options(false))
+	container := suiteOracle(t, data, Options(false))
 	src = &FailingReader{R: bytes.NewReader(container), Limit: int64(len(container) / 2)}
 	if err := e.Unpack(context.Background(), io.Discard, src, Options(false)); !errors.Is(err, ErrInjected) {
 		t.Errorf("Unpack from a reader failing at byte %d returned %v, want an error wrapping ErrInjected", src.Limit, err)
@@ -265,7 +293,7 @@ func testFailingWriter(t *testing.T, e Engine) {
 		t.Errorf("Pack to a writer failing at byte %d returned %v, want an error wrapping ErrInjected", dst.Limit, err)
 	}
 	dst = &FailingWriter{W: io.Discard, Limit: 7*ChunkSize + 5}
-	container := OraclePack(t, data, Options(false))
+	container := suiteOracle(t, data, Options(false))
 	if err := e.Unpack(context.Background(), dst, bytes.NewReader(container), Options(false)); !errors.Is(err, ErrInjected) {
 		t.Errorf("Unpack to a writer failing at byte %d returned %v, want an error wrapping ErrInjected", dst.Limit, err)
 	}
@@ -278,7 +306,7 @@ func testShortWriter(t *testing.T, e Engine) {
 		t.Errorf("Pack to a short writer returned %v, want io.ErrShortWrite", err)
 	}
 	dst = &ShortWriter{W: io.Discard, Limit: 7*ChunkSize + 5}
-	container := OraclePack(t, data, Options(false))
+	container := suiteOracle(t, data, Options(false))
 	if err := e.Unpack(context.Background(), dst, bytes.NewReader(container), Options(false)); !errors.Is(err, io.ErrShortWrite) {
 		t.Errorf("Unpack to a short writer returned %v, want io.ErrShortWrite", err)
 	}
@@ -295,7 +323,7 @@ func testSlowReaderAndWriter(t *testing.T, e Engine) {
 		if err := e.Pack(context.Background(), SlowWriter{&packed}, wrap(bytes.NewReader(data)), Options(true)); err != nil {
 			t.Fatalf("%s: Pack: %v", name, err)
 		}
-		if !bytes.Equal(packed.Bytes(), OraclePack(t, data, Options(true))) {
+		if !bytes.Equal(packed.Bytes(), suiteOracle(t, data, Options(true))) {
 			t.Fatalf("%s: Pack output differs from the oracle's", name)
 		}
 		var out bytes.Buffer
@@ -314,7 +342,7 @@ func testCancelBeforeStart(t *testing.T, e Engine) {
 	if err := e.Pack(ctx, io.Discard, bytes.NewReader(Input(10*ChunkSize)), Options(false)); !errors.Is(err, context.Canceled) {
 		t.Errorf("Pack with a cancelled context returned %v, want context.Canceled", err)
 	}
-	container := OraclePack(t, Input(10*ChunkSize), Options(false))
+	container := suiteOracle(t, Input(10*ChunkSize), Options(false))
 	if err := e.Unpack(ctx, io.Discard, bytes.NewReader(container), Options(false)); !errors.Is(err, context.Canceled) {
 		t.Errorf("Unpack with a cancelled context returned %v, want context.Canceled", err)
 	}
@@ -339,7 +367,7 @@ func testCancelWhileReading(t *testing.T, e Engine) {
 
 func testCancelWhileWriting(t *testing.T, e Engine) {
 	data := Input(400 * ChunkSize)
-	container := OraclePack(t, data, Options(false))
+	container := suiteOracle(t, data, Options(false))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dst := &CancelingWriter{W: io.Discard, After: 10 * ChunkSize, Cancel: cancel}
