@@ -154,13 +154,16 @@ func WriteAtomic(ctx context.Context, path string, o AtomicOptions, fill func(w 
 	if err := t.syncAndClose(perm, !o.NoSync); err != nil {
 		return err
 	}
-	// Checked again: another process may have made path meanwhile. A
-	// window remains until the rename; closing it would take link(2),
-	// which not every file system has.
+	// Checked again: another process may have made path meanwhile. And
+	// without Overwrite the rename itself refuses an existing path, for
+	// one made between this look and the rename.
 	if err := checkDestination(fsys, path, o.Overwrite); err != nil {
 		return err
 	}
-	if err := fsys.Rename(tmp.Name(), path); err != nil {
+	if err := fsys.Rename(tmp.Name(), path, o.Overwrite); err != nil {
+		if !o.Overwrite && errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%s: %w", Quote(path), ErrExists)
+		}
 		return &StageError{StageRename, err}
 	}
 	t.published = true // from here on, nothing is removed

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -152,6 +153,49 @@ func TestWriteAtomicRefusesFileMadeMeanwhile(t *testing.T) {
 	got, _ := os.ReadFile(dst)
 	assert.Equal(t, "theirs", string(got))
 	assert.Equal(t, []string{"out.gpk"}, dirNames(t, dir))
+}
+
+// racingFS makes the destination, as another process would, at the last
+// moment: after WriteAtomic's last look and just before its rename.
+type racingFS struct{ OS }
+
+func (r racingFS) Rename(oldpath, newpath string, replace bool) error {
+	if err := os.WriteFile(newpath, []byte("theirs"), 0o644); err != nil {
+		return err
+	}
+	return r.OS.Rename(oldpath, newpath, replace)
+}
+
+// TestWriteAtomicRefusesFileMadeJustBeforeTheRename: the destination
+// appears between the last look and the rename. Without Overwrite the
+// rename itself refuses it (renameat2 with RENAME_NOREPLACE, or link
+// then remove): theirs is kept, ours is not published, nothing is left.
+func TestWriteAtomicRefusesFileMadeJustBeforeTheRename(t *testing.T) {
+	dir := t.TempDir()
+	dst := filepath.Join(dir, "out.gpk")
+	err := WriteAtomic(t.Context(), dst, AtomicOptions{FS: racingFS{}}, fillWith(content))
+	require.ErrorIs(t, err, ErrExists)
+	got, _ := os.ReadFile(dst)
+	assert.Equal(t, "theirs", string(got))
+	assert.Equal(t, []string{"out.gpk"}, dirNames(t, dir))
+}
+
+// TestLinkThenRemoveNeverReplaces: the fallback where renameat2 is
+// missing refuses an existing newpath too, and moves the file otherwise.
+func TestLinkThenRemoveNeverReplaces(t *testing.T) {
+	dir := t.TempDir()
+	ours, theirs := filepath.Join(dir, "ours"), filepath.Join(dir, "theirs")
+	require.NoError(t, os.WriteFile(ours, []byte("ours"), 0o644))
+	require.NoError(t, os.WriteFile(theirs, []byte("theirs"), 0o644))
+	require.ErrorIs(t, linkThenRemove(ours, theirs), fs.ErrExist)
+	got, _ := os.ReadFile(theirs)
+	assert.Equal(t, "theirs", string(got))
+
+	moved := filepath.Join(dir, "moved")
+	require.NoError(t, linkThenRemove(ours, moved))
+	got, _ = os.ReadFile(moved)
+	assert.Equal(t, "ours", string(got))
+	assert.Equal(t, []string{"moved", "theirs"}, dirNames(t, dir))
 }
 
 func TestWriteAtomicOverwrite(t *testing.T) {

@@ -52,11 +52,11 @@ func (f *faultFS) Create(name string, perm fs.FileMode) (File, error) {
 	return &faultFile{File: file, fs: f, hit: strings.Contains(filepath.Base(name), f.match)}, nil
 }
 
-func (f *faultFS) Rename(oldpath, newpath string) error {
+func (f *faultFS) Rename(oldpath, newpath string, replace bool) error {
 	if f.hits(StageRename, newpath) {
 		return errInjected
 	}
-	return f.OS.Rename(oldpath, newpath)
+	return f.OS.Rename(oldpath, newpath, replace)
 }
 
 func (f *faultFS) SyncDir(dir string) error {

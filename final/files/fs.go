@@ -18,8 +18,11 @@ type FS interface {
 	// Create creates a new file, failing if name exists (a link included),
 	// with permission bits perm & 0600 until the writer sets its own.
 	Create(name string, perm fs.FileMode) (File, error)
-	// Rename atomically replaces newpath with oldpath.
-	Rename(oldpath, newpath string) error
+	// Rename moves oldpath to newpath in one step. With replace it
+	// replaces whatever file is at newpath; without, it fails with an
+	// error wrapping fs.ErrExist if newpath exists, checked in the same
+	// step as the move.
+	Rename(oldpath, newpath string, replace bool) error
 	// Remove removes a file.
 	Remove(name string) error
 	// Truncate changes a file's size (to empty a temporary file that
@@ -66,8 +69,25 @@ func (OS) Create(name string, perm fs.FileMode) (File, error) {
 	return os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, perm.Perm()&0o600)
 }
 
-// Rename calls os.Rename.
-func (OS) Rename(oldpath, newpath string) error { return os.Rename(oldpath, newpath) }
+// Rename is os.Rename when replace. Otherwise the check that newpath is
+// free and the move are one step (renameNoReplace), so a file another
+// process makes at newpath after the last look is never replaced.
+func (OS) Rename(oldpath, newpath string, replace bool) error {
+	if replace {
+		return os.Rename(oldpath, newpath)
+	}
+	return renameNoReplace(oldpath, newpath)
+}
+
+// linkThenRemove moves oldpath to newpath as lesson 11 does: link(2)
+// fails if newpath exists, which makes the check and the move one step;
+// then the old name goes.
+func linkThenRemove(oldpath, newpath string) error {
+	if err := os.Link(oldpath, newpath); err != nil {
+		return err
+	}
+	return os.Remove(oldpath)
+}
 
 // Remove calls os.Remove.
 func (OS) Remove(name string) error { return os.Remove(name) }

@@ -275,7 +275,7 @@ func TestHostileNoFileLimitFromRlimit(t *testing.T) {
 // read-only mid-run does.
 type brokenDirFS struct{ OS }
 
-func (brokenDirFS) Rename(string, string) error { return errInjected }
+func (brokenDirFS) Rename(string, string, bool) error { return errInjected }
 func (brokenDirFS) Remove(name string) error {
 	return &fs.PathError{Op: "remove", Path: name, Err: syscall.EACCES}
 }
