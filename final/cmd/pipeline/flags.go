@@ -118,7 +118,7 @@ func newFlagSet(cmd command, e env) (*flag.FlagSet, *config) {
 		fs.IntVar(&c.files, "files", 48, "number of small files in the demo, 0..100000")
 	}
 	if has(fCommon) {
-		fs.StringVar(&c.metrics, "metrics", "", "serve /metrics and /debug/pprof/ on `ADDR`, HOST:PORT with PORT 0..65535 (e.g. 127.0.0.1:9090), while running")
+		fs.StringVar(&c.metrics, "metrics", "", "serve /metrics and /debug/pprof/ on `ADDR`, HOST:PORT with PORT 0..65535 (e.g. 127.0.0.1:9090), while running; an empty HOST (:9090) serves every network interface, the profiler included")
 		traceHelp := "write a runtime/trace to `FILE`, a new file (never an input, an output, the key file or a standard stream)"
 		if has(fOutput) {
 			traceHelp = "write a runtime/trace to `FILE`, a new file (an existing one only with -force; never an input, an output, the key file or a standard stream)"
