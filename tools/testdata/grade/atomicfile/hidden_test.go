@@ -572,6 +572,66 @@ func TestReturnsTheContextsOwnError(t *testing.T) {
 	}
 }
 
+// errCause is the cause a test cancels ctx with: not what Write returns.
+var errCause = errors.New("the cause given to cancel")
+
+// A ctx cancelled with a cause (context.WithCancelCause) still makes
+// Write return ctx.Err(), context.Canceled, as the README says: the cause
+// is for whoever cancelled, through context.Cause; the error says why
+// Write stopped.
+func TestReturnsCtxErrNotItsCause(t *testing.T) {
+	for _, at := range []string{"before Write", "during fill", "sync"} {
+		m := newMemFS(map[string]string{dest: "old contents"})
+		ctx, cancel := context.WithCancelCause(context.Background())
+		if at == "before Write" {
+			cancel(errCause)
+		}
+		m.hook = func(step int, op, name string) {
+			if op == at {
+				cancel(errCause)
+			}
+		}
+		err := Write(ctx, m, dest, func(w io.Writer) error {
+			if at == "during fill" {
+				cancel(errCause)
+			}
+			return fillParts(w)
+		}, true)
+		cancel(nil)
+		if !errors.Is(err, context.Canceled) || errors.Is(err, errCause) {
+			t.Errorf("ctx was cancelled with a cause (%s), and Write returned %v, want ctx.Err(), context.Canceled: return the context's own error, not context.Cause(ctx)", at, err)
+		}
+		checkUntouched(t, m, "old contents", true, "ctx cancelled with a cause "+at)
+	}
+}
+
+// Write may be called from many goroutines at once for different paths:
+// four at once, each on a path of its own, all succeed and hold their
+// own bytes. With the race detector on, state shared between calls
+// without a lock (a counter naming the temporary files, say) is reported.
+func TestWritesFromManyGoroutinesAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() {
+			path := filepath.Join(dir, fmt.Sprintf("out%d.pack", i))
+			errs[i] = Write(t.Context(), OS{}, path, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "file %d", i)
+				return err
+			}, false)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		path := filepath.Join(dir, fmt.Sprintf("out%d.pack", i))
+		got, rerr := os.ReadFile(path)
+		if err != nil || rerr != nil || string(got) != fmt.Sprintf("file %d", i) {
+			t.Errorf("four Writes at once to four paths: Write to %s returned %v, and it holds %q (%v), want %q", path, err, got, rerr, fmt.Sprintf("file %d", i))
+		}
+	}
+}
+
 // ctx is checked as soon as fill returns: a Write cancelled during fill
 // stops there, without syncing the temporary file (an fsync can take
 // long, and its work would be thrown away).

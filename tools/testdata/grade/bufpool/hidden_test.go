@@ -182,6 +182,53 @@ func TestGetStopsWhenItsContextIsDone(t *testing.T) {
 	})
 }
 
+// errCause is the cause a test cancels ctx with: not what Get returns.
+var errCause = errors.New("the cause given to cancel")
+
+// A Get that gives up because its ctx was cancelled with a cause
+// (context.WithCancelCause) returns ctx.Err(), context.Canceled, as the
+// README says ("ctx's error"): the cause is for whoever cancelled, through
+// context.Cause.
+func TestAGetThatGivesUpReturnsCtxErrNotItsCause(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool(t, 1, 8)
+		buf := get(t, p)
+		ctx, cancel := context.WithCancelCause(t.Context())
+		done := make(chan error, 1)
+		go func() {
+			_, err := p.Get(ctx)
+			done <- err
+		}()
+		synctest.Wait() // Get is waiting: its only buffer is out
+		cancel(errCause)
+		if err := <-done; !errors.Is(err, context.Canceled) || errors.Is(err, errCause) {
+			t.Fatalf("a waiting Get whose ctx was cancelled with a cause returned %v, want ctx.Err(), context.Canceled: return the context's own error, not context.Cause(ctx)", err)
+		}
+		put(t, p, buf)
+	})
+}
+
+// New makes all n buffers: Get hands them out and never makes one, so
+// the pool's memory is fixed when New returns. The first n Gets, on a
+// pool of 8 buffers of 64 KiB, allocate less than one buffer's worth.
+func TestNewMakesEveryBufferGetMakesNone(t *testing.T) {
+	const n, size = 8, 64 << 10
+	p := newPool(t, n, size)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	bufs := make([][]byte, 0, n)
+	for range n {
+		bufs = append(bufs, get(t, p))
+	}
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got >= size {
+		t.Fatalf("the first %d Gets on a new pool of %d buffers of %d bytes allocated %d bytes: New must make every buffer (\"all allocated now\"), and Get only hand them out", n, n, size, got)
+	}
+	for _, b := range bufs {
+		put(t, p, b)
+	}
+}
+
 // A Get whose context is done while a buffer is free may return either:
 // select picks at random between a ready buffer and ctx.Done(). If it
 // returns ctx's error, the buffer stays in the pool. Called many times
