@@ -529,6 +529,117 @@ func TestReportsAShortInput(t *testing.T) {
 	})
 }
 
+// A ReaderAt that comes back short with a nil error breaks io.ReaderAt's
+// rule, but the bytes are still missing: a read that does not fill its
+// buffer means the input ended early, whatever error comes with it. Fetch
+// returns io.ErrUnexpectedEOF at that chunk's place and delivers no short
+// chunk, whether the input ends in the middle or one byte before size.
+func TestReportsAShortReadWithoutEOF(t *testing.T) {
+	for _, tc := range []struct {
+		holds int64 // the bytes the reader has, of the 100 Fetch is told
+		full  int   // the full chunks of 8 bytes before the short one
+	}{
+		{60, 7}, {99, 12},
+	} {
+		for _, depth := range []int{1, 4} {
+			name := fmt.Sprintf("%d of 100 bytes,depth=%d", tc.holds, depth)
+			t.Run(name, func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					r := newReader(100, fixedLatency(time.Millisecond))
+					r.holds = tc.holds
+					r.shortNilErr = true
+					got, err := runFetch(t, t.Context(), r, 8, depth, nil)
+					if !errors.Is(err, io.ErrUnexpectedEOF) {
+						t.Fatalf("Fetch returned %v for an input of %d bytes when told 100, from a ReaderAt that comes back short with a nil error (%s): a read that does not fill its buffer means the input ended early, whatever error comes with it; return io.ErrUnexpectedEOF (wrapped or not)", err, tc.holds, name)
+					}
+					if len(got) != tc.full {
+						t.Fatalf("%d chunks were delivered from an input of %d bytes in chunks of 8 (%s), want the %d full ones: a chunk whose read came back short is the error's place, not a chunk to deliver", len(got), tc.holds, name, tc.full)
+					}
+					checkChunks(t, got, r, 8, tc.full, name)
+				})
+			})
+		}
+	}
+}
+
+// With ctx already done when Fetch is called, no ReadAt starts at all, at
+// any depth: check ctx before starting the first reads too, not only once
+// the first chunk is awaited.
+func TestStartsNoReadWithADoneContext(t *testing.T) {
+	for _, depth := range []int{1, 2, 4} {
+		t.Run(fmt.Sprintf("depth=%d", depth), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx, cancel := context.WithCancel(t.Context())
+				cancel()
+				r := newReader(8*8, fixedLatency(time.Millisecond))
+				got, err := runFetch(t, ctx, r, 8, depth, nil)
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("Fetch with a ctx cancelled before the call returned %v (depth=%d): return ctx.Err()", err, depth)
+				}
+				if len(got) != 0 {
+					t.Fatalf("Fetch with a ctx cancelled before the call delivered %d chunk(s) (depth=%d): deliver nothing once ctx is done", len(got), depth)
+				}
+				if k := r.started(); k > 0 {
+					t.Fatalf("Fetch with a ctx cancelled before the call started %d ReadAt call(s) (depth=%d), want none: check ctx before starting any read, the first depth of them too", k, depth)
+				}
+			})
+		})
+	}
+}
+
+// errCause is the cause a test cancels ctx with.
+var errCause = errors.New("test: stopped, with a cause")
+
+// ctx's error is ctx.Err(): context.Canceled, or DeadlineExceeded, even
+// when ctx was cancelled with a cause. context.Cause(ctx) is the cause,
+// for whoever cancelled ctx to read; it is not the error Fetch returns.
+func TestReturnsCtxErrNotItsCause(t *testing.T) {
+	check := func(t *testing.T, err error, want error, how string) {
+		t.Helper()
+		if !errors.Is(err, want) || errors.Is(err, errCause) {
+			got := "nil"
+			if err != nil {
+				got = strconv.Quote(err.Error())
+			}
+			t.Fatalf("Fetch returned %s when ctx was %s with a cause, %q: return ctx's error, ctx.Err() (%q), not context.Cause(ctx), which is the cause", got, how, errCause, want)
+		}
+	}
+	for _, depth := range []int{1, 4} {
+		t.Run(fmt.Sprintf("cancelled in deliver,depth=%d", depth), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx, cancel := context.WithCancelCause(t.Context())
+				defer cancel(nil)
+				r := newReader(100*8, randomLatency(6))
+				_, err := runFetch(t, ctx, r, 8, depth, func(c Chunk) {
+					if c.Index == 3 {
+						cancel(errCause)
+					}
+				})
+				check(t, err, context.Canceled, fmt.Sprintf("cancelled from inside deliver (depth=%d)", depth))
+			})
+		})
+	}
+	t.Run("cancelled during a slow read", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithCancelCause(t.Context())
+			defer cancel(nil)
+			r := newReader(8*8, fixedLatency(time.Hour))
+			time.AfterFunc(time.Second, func() { cancel(errCause) })
+			_, err := runFetch(t, ctx, r, 8, 4, nil)
+			check(t, err, context.Canceled, "cancelled during the reads (depth=4)")
+		})
+	})
+	t.Run("deadline during a slow read", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithTimeoutCause(t.Context(), time.Second, errCause)
+			defer cancel()
+			r := newReader(8*8, fixedLatency(time.Hour))
+			_, err := runFetch(t, ctx, r, 8, 4, nil)
+			check(t, err, context.DeadlineExceeded, "past its deadline during the reads (depth=4)")
+		})
+	})
+}
+
 func TestRejectsAChunkSizeBelowOne(t *testing.T) {
 	for _, chunk := range []int{0, -8} {
 		r := newReader(64, fixedLatency(0))
@@ -545,12 +656,13 @@ func TestRejectsAChunkSizeBelowOne(t *testing.T) {
 var errDisk = errors.New("disk: bad sector")
 
 type reader struct {
-	size     int64 // the size Fetch is told
-	holds    int64 // the bytes the reader really has: size, unless a test says less
-	latency  func(off int64) time.Duration
-	failAt   int64 // the offset whose read fails with errDisk; -1: none
-	eofAtEnd bool  // return io.EOF with the last bytes
-	caller   atomic.Int64
+	size        int64 // the size Fetch is told
+	holds       int64 // the bytes the reader really has: size, unless a test says less
+	latency     func(off int64) time.Duration
+	failAt      int64 // the offset whose read fails with errDisk; -1: none
+	eofAtEnd    bool  // return io.EOF with the last bytes
+	shortNilErr bool  // a short read comes with a nil error, not io.EOF (io.ReaderAt forbids it)
+	caller      atomic.Int64
 
 	inFlight  gauge
 	offCaller atomic.Int64 // reads not on the goroutine that called Fetch
@@ -589,10 +701,10 @@ func (r *reader) ReadAt(p []byte, off int64) (int, error) {
 		r.mu.Unlock()
 		return 0, errDisk
 	}
-	if off >= r.holds {
-		return 0, io.EOF
-	}
 	n := copy(p, r.bytesAt(off, len(p)))
+	if n < len(p) && r.shortNilErr {
+		return n, nil
+	}
 	if n < len(p) || (r.eofAtEnd && off+int64(n) == r.holds) {
 		return n, io.EOF
 	}

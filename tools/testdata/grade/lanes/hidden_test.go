@@ -450,6 +450,134 @@ func TestAFirstErrorBeatsALaterCancel(t *testing.T) {
 	})
 }
 
+// errCause is the cause a test cancels ctx with.
+var errCause = errors.New("test: stopped, with a cause")
+
+// ctx's error is ctx.Err(): context.Canceled, or DeadlineExceeded, even
+// when ctx was cancelled with a cause. context.Cause(ctx) is the cause,
+// for whoever cancelled ctx to read; it is not the error Run returns.
+func TestReturnsCtxErrNotItsCause(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ctx  func(context.Context) (context.Context, func())
+		want error
+	}{
+		{"cancelled before the start", func(parent context.Context) (context.Context, func()) {
+			ctx, cancel := context.WithCancelCause(parent)
+			cancel(errCause)
+			return ctx, func() {}
+		}, context.Canceled},
+		{"cancelled with jobs running and waiting", func(parent context.Context) (context.Context, func()) {
+			ctx, cancel := context.WithCancelCause(parent)
+			time.AfterFunc(5*ms, func() { cancel(errCause) })
+			return ctx, func() { cancel(nil) }
+		}, context.Canceled},
+		{"past its deadline with jobs running and waiting", func(parent context.Context) (context.Context, func()) {
+			return context.WithTimeoutCause(parent, 5*ms, errCause)
+		}, context.DeadlineExceeded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx, cancel := tc.ctx(t.Context())
+				defer cancel()
+				cfg := Config{Threshold: testThreshold, SmallSlots: 1, LargeSlots: 1}
+				var items []testItem
+				for range 5 {
+					items = append(items, testItem{size: testSmallSize, d: time.Hour}, testItem{size: testLargeSize, d: time.Hour})
+				}
+				h := newHarness(cfg, items)
+				err := h.run(t, ctx)
+				if !errors.Is(err, tc.want) || errors.Is(err, errCause) {
+					t.Fatalf("Run returned %s when ctx was %s with a cause, %q: return ctx's error, ctx.Err() (%q), not context.Cause(ctx), which is the cause", errText(err), tc.name, errCause, tc.want)
+				}
+			})
+		})
+	}
+}
+
+// A job's error that wraps context.Canceled, returned while Run has
+// cancelled nothing and ctx is live, is that job's own failure (its own
+// sub-operation was cancelled, say): it is the first error, and it stops
+// the run like any other. Only the errors of jobs that return after Run
+// has stopped are the cancellations it caused.
+func TestAJobsOwnCanceledErrorStopsTheRun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		errOwn := fmt.Errorf("job: upload aborted: %w", context.Canceled)
+		cfg := Config{Threshold: testThreshold, SmallSlots: 1, LargeSlots: 1}
+		items := []testItem{
+			{size: testLargeSize, d: time.Hour},
+			{size: testSmallSize, d: 5 * ms, fail: errOwn},
+		}
+		for range 5 {
+			items = append(items, testItem{size: testSmallSize, d: time.Hour}, testItem{size: testLargeSize, d: time.Hour})
+		}
+		h := newHarness(cfg, items)
+		err := h.run(t, t.Context())
+		if !errors.Is(err, errOwn) {
+			t.Fatalf("Run returned %s when a job failed at 5ms with %q, while ctx was live and Run had cancelled nothing: that error is the job's own, the first error of the run, even though it wraps context.Canceled; return it, and stop the run", errText(err), errOwn)
+		}
+		if failed := h.failedAt(); h.took > failed {
+			t.Fatalf("Run returned at %v when a job failed at %v with an error wrapping context.Canceled: a job's own error stops the run whatever it wraps; cancel the running jobs then", h.took, failed)
+		}
+		if late := h.startedAfterTheFailure(); late > 0 {
+			t.Fatalf("%d job(s) started after a job failed at %v with an error wrapping context.Canceled: a job's own error stops the run whatever it wraps", late, h.failedAt())
+		}
+	})
+}
+
+// Once Run is stopping, the jobs it cancels may return any error, not only
+// ctx.Err(): they are the consequence of the stop, never its reason. When
+// ctx is done first Run returns ctx's error, and after a job's error that
+// error, even when it wraps context.Canceled and a job stopped by the
+// cancel returns an error of its own.
+func TestKeepsTheFirstErrorWhateverTheStoppedJobsReturn(t *testing.T) {
+	errInterrupted := errors.New("job: interrupted")
+	t.Run("ctx cancelled", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			time.AfterFunc(5*ms, cancel)
+			cfg := Config{Threshold: testThreshold, SmallSlots: 1, LargeSlots: 1}
+			var items []testItem
+			for range 5 {
+				items = append(items,
+					testItem{size: testSmallSize, d: time.Hour, onDone: errInterrupted},
+					testItem{size: testLargeSize, d: time.Hour, onDone: errInterrupted})
+			}
+			h := newHarness(cfg, items)
+			err := h.run(t, ctx)
+			if !errors.Is(err, context.Canceled) || errors.Is(err, errInterrupted) {
+				t.Fatalf("Run returned %s when ctx was cancelled at 5ms and the running jobs then returned %q: ctx was done first, so return ctx's error; the errors of the jobs it stopped come after it", errText(err), errInterrupted)
+			}
+		})
+	})
+	t.Run("a job's error wrapping context.Canceled", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			errOwn := fmt.Errorf("job: upload aborted: %w", context.Canceled)
+			cfg := Config{Threshold: testThreshold, SmallSlots: 2, LargeSlots: 2}
+			items := []testItem{
+				{size: testLargeSize, d: time.Hour, onDone: errInterrupted},
+				{size: testSmallSize, d: time.Hour, onDone: errInterrupted},
+				{size: testSmallSize, d: 5 * ms, fail: errOwn},
+				{size: testLargeSize, d: time.Hour, onDone: errInterrupted},
+			}
+			h := newHarness(cfg, items)
+			err := h.run(t, t.Context())
+			if !errors.Is(err, errOwn) || errors.Is(err, errInterrupted) {
+				t.Fatalf("Run returned %s when a job failed at 5ms with %q and the jobs still running, cancelled by Run, then returned %q: return the first error, the job's, even though it wraps context.Canceled", errText(err), errOwn, errInterrupted)
+			}
+		})
+	})
+}
+
+// errText quotes err's message, or says nil.
+func errText(err error) string {
+	if err == nil {
+		return "nil"
+	}
+	return fmt.Sprintf("%q", err)
+}
+
 // atomicCount counts from several goroutines.
 type atomicCount struct {
 	mu sync.Mutex
@@ -559,12 +687,15 @@ func (l testLane) String() string { return [...]string{"small", "large"}[l] }
 
 // An item is a job to send: at that bubble time (after the one before it
 // has been received), of that size, running for d unless its ctx is done
-// first (or whatever its ctx does, if ignoresCtx), then failing with fail.
+// first (or whatever its ctx does, if ignoresCtx), then failing with fail;
+// when its ctx is done first, it returns onDone, or ctx.Err() if that is
+// nil.
 type testItem struct {
 	at         time.Duration
 	size       int64
 	d          time.Duration
 	fail       error
+	onDone     error // returned when its ctx is done, if not nil; else ctx.Err()
 	ignoresCtx bool
 	l          testLane // set by newHarness
 }
@@ -643,6 +774,9 @@ func (h *testHarness) job(r *testRecord) Job {
 		case <-time.After(r.d):
 			return r.fail
 		case <-done:
+			if r.onDone != nil {
+				return r.onDone
+			}
 			return ctx.Err()
 		}
 	}}

@@ -195,6 +195,75 @@ func TestStartsNoReadAfterTheCancellingOne(t *testing.T) {
 	}
 }
 
+// TestReadsNothingWithADoneContext calls Sums with a context already
+// cancelled: the reader must not Read src at all. It checks ctx before
+// each Read, the first one too, not only after a Read.
+func TestReadsNothingWithADoneContext(t *testing.T) {
+	for _, workers := range []int{1, 4} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx, cancel := context.WithCancel(t.Context())
+				cancel()
+				src := &slowReader{}
+				err := Sums(ctx, io.Discard, src, chunkSize, workers)
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("Sums with a context cancelled before the call returned %s, want context.Canceled", errText(err))
+				}
+				if n := src.reads.Load(); n > 0 {
+					t.Fatalf("Sums with a context cancelled before the call read src %d time(s), want none: check ctx before each Read, the first one too, not after it", n)
+				}
+			})
+		})
+	}
+}
+
+// errCause is the cause a test cancels ctx with.
+var errCause = errors.New("test: stopped, with a cause")
+
+// TestReturnsCtxErrNotItsCause cancels the context with a cause: ctx's
+// error is still ctx.Err(), context.Canceled (or DeadlineExceeded).
+// context.Cause(ctx) is the cause, for whoever cancelled ctx to read; it
+// is not the error Sums returns.
+func TestReturnsCtxErrNotItsCause(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		run  func(t *testing.T) error
+		want error
+	}{
+		{"cancelled before the start", func(t *testing.T) error {
+			ctx, cancel := context.WithCancelCause(t.Context())
+			cancel(errCause)
+			return Sums(ctx, io.Discard, &slowReader{}, chunkSize, 4)
+		}, context.Canceled},
+		{"cancelled inside a Read", func(t *testing.T) error {
+			ctx, cancel := context.WithCancelCause(t.Context())
+			defer cancel(nil)
+			src := &drainedReader{cancelAt: 5, cancel: func() { cancel(errCause) }}
+			return Sums(ctx, io.Discard, src, chunkSize, 4)
+		}, context.Canceled},
+		{"cancelled inside a write", func(t *testing.T) error {
+			ctx, cancel := context.WithCancelCause(t.Context())
+			defer cancel(nil)
+			w := &cancellingWriter{cancel: func() { cancel(errCause) }}
+			return Sums(ctx, w, bytes.NewReader(data(20*chunkSize)), chunkSize, 4)
+		}, context.Canceled},
+		{"past its deadline while reading", func(t *testing.T) error {
+			ctx, cancel := context.WithTimeoutCause(t.Context(), 5500*time.Microsecond, errCause)
+			defer cancel()
+			return Sums(ctx, io.Discard, &slowReader{}, chunkSize, 4)
+		}, context.DeadlineExceeded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				err := tc.run(t)
+				if !errors.Is(err, tc.want) || errors.Is(err, errCause) {
+					t.Fatalf("Sums returned %s when its context was %s with a cause, %q: return ctx's error, ctx.Err() (%q), not context.Cause(ctx), which is the cause", errText(err), tc.name, errCause, tc.want)
+				}
+			})
+		})
+	}
+}
+
 // TestWaitsForItsReaderBeforeReturning checks the contract at the moment
 // Sums returns, not a little later: the reader must have stopped by then.
 // In a synctest bubble each Read of src takes 1ms and the first write fails
