@@ -191,9 +191,11 @@ known to be durable, and the file is kept.
 Exit codes: 0 done; 1 a file failed (each failure is one line on stderr,
 the other files are still completed); 2 bad usage, nothing done (a flag
 outside its range, a -metrics address that cannot be served, a -trace
-file that exists); 130 interrupted (Ctrl-C or SIGTERM, within a second
-even if standard output is blocked: work stops, temporary files are
-removed; an output going to standard output is left incomplete).
+file that exists); 130 interrupted (Ctrl-C, SIGTERM or SIGHUP, within a
+second even if standard output is blocked: work stops, temporary files
+are removed; an output going to standard output is left incomplete; a
+second signal is ignored while that cleanup runs, a third ends the
+process at once and may leave temporary files for the next run).
 `)
 	return b.String()
 }
