@@ -487,4 +487,17 @@ func TestHostileQuotedNames(t *testing.T) {
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "\n")
 	assert.Equal(t, `"x\ny"`, Job{Src: "x\ny"}.Name())
+	// Names a reader could split wrongly are quoted too.
+	assert.Equal(t, `"a: b"`, Quote("a: b"))
+	assert.Equal(t, `" lead"`, Quote(" lead"))
+	assert.Equal(t, `"trail "`, Quote("trail "))
+	assert.Equal(t, `""`, Quote(""))
+}
+
+// TestHostileOneLine: a message carrying a value as typed (a flag's) keeps
+// it printable and on one line, the rest of the message as it is.
+func TestHostileOneLine(t *testing.T) {
+	assert.Equal(t, `-mem "1\nMiB": want a size`, OneLine("-mem \"1\nMiB\": want a size"))
+	assert.Equal(t, `-codec z\x1b[31m: want zstd`, OneLine("-codec z\x1b[31m: want zstd"))
+	assert.Equal(t, `bad \xff byte, line\u2028sep, é kept`, OneLine("bad \xff byte, line\u2028sep, é kept"))
 }

@@ -108,7 +108,7 @@ func runEnv(ctx context.Context, args []string, e env) int {
 		return exitInterrupted
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "pipeline %s: %v\nRun 'pipeline help %s' for usage.\n", cmd.name, err, cmd.name)
+		fmt.Fprintf(e.stderr, "pipeline %s: %s\nRun 'pipeline help %s' for usage.\n", cmd.name, files.OneLine(err.Error()), cmd.name)
 		return exitUsage
 	}
 	return cmd.run(ctx, e, c)

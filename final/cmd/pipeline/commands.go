@@ -34,7 +34,7 @@ func runVerify(ctx context.Context, e env, c config) int {
 // one session and reports: one line per failed file, then a summary.
 func runFiles(ctx context.Context, e env, c config, op engine.Op, smallFile int64) int {
 	if err := c.checkBudget(op); err != nil {
-		fmt.Fprintf(e.stderr, "pipeline %s: %v\n", op, err)
+		fmt.Fprintf(e.stderr, "pipeline %s: %s\n", op, files.OneLine(err.Error()))
 		return exitUsage
 	}
 	srcs, dst := c.paths, ""
@@ -69,7 +69,7 @@ func runFiles(ctx context.Context, e env, c config, op engine.Op, smallFile int6
 	}
 	s, err := startSession(e, c, smallFile, plan.Jobs)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "pipeline %s: %v\n", op, err)
+		fmt.Fprintf(e.stderr, "pipeline %s: %s\n", op, files.OneLine(err.Error()))
 		return exitUsage // nothing was done: the flag is the fix
 	}
 	defer s.close()

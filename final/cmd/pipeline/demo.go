@@ -28,7 +28,7 @@ const demoMaxSmall = 256 << 10
 // directory, also when it is interrupted.
 func runDemo(ctx context.Context, e env, c config) int {
 	if err := c.checkBudget(engine.Pack); err != nil {
-		fmt.Fprintf(e.stderr, "pipeline demo: %v\n", err)
+		fmt.Fprintf(e.stderr, "pipeline demo: %s\n", files.OneLine(err.Error()))
 		return exitUsage
 	}
 	if c.encrypt {

@@ -128,6 +128,30 @@ func TestHostileTraceIsStandardOutput(t *testing.T) {
 	}
 }
 
+// TestHostileFlagValuesStayOnOneLine: a flag's value is printed as typed
+// in its error, but a newline or an escape code in it is escaped: the
+// error stays one line (plus the usage hint) and cannot drive the
+// terminal.
+func TestHostileFlagValuesStayOnOneLine(t *testing.T) {
+	f := newFixture(t)
+	out := filepath.Join(t.TempDir(), "out.gpk")
+	for _, args := range [][]string{
+		{"-x\ny"},
+		{"-codec", "z\x1b[31m"},
+		{"-mem", "1\nMiX"},
+		{"-metrics", "127.0.0.1:9\n1"},
+		{"-encrypt", "-passphrase-env", "A\nB"},
+		{"-encrypt", "-key-file", "no\nkey"},
+	} {
+		r := cli(t, t.Context(), nil, nil, append(append([]string{"pack"}, args...), f.at("text.txt"), out)...)
+		assert.Equal(t, exitUsage, r.code, "%q: %s", args, r.stderr)
+		lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+		assert.Len(t, lines, 2, "%q: the error and the usage hint: %q", args, r.stderr)
+		assert.NotContains(t, r.stderr, "\x1b", "%q", args)
+		assert.NoFileExists(t, out)
+	}
+}
+
 // TestHostileFlagRanges (item 5): every numeric flag has a range, and a
 // value outside it is one line and exit 2, before anything starts.
 func TestHostileFlagRanges(t *testing.T) {
