@@ -94,7 +94,7 @@ func newFlagSet(cmd command, e env) (*flag.FlagSet, *config) {
 	has := func(f flagSet) bool { return cmd.flags&f != 0 }
 	if has(fWork) {
 		fs.IntVar(&c.workers, "workers", min(runtime.GOMAXPROCS(0), maxWorkers), "chunks encoded or decoded at once, by all files together (CPU tokens), 1..1024")
-		fs.StringVar(&c.memFlag, "mem", "64MiB", "byte `budget` for buffered chunks, shared by all files (e.g. 16MiB); at least what one chunk needs, at most 1TiB; writing to standard output holds one chunk more, outside it")
+		fs.StringVar(&c.memFlag, "mem", "64MiB", "byte `budget` for buffered chunks, shared by all files (e.g. 16MiB); at least what one chunk needs, at most 1TiB; writing to standard output holds one chunk more, outside it, and the list of files about 1.3 KiB per file")
 	}
 	if has(fEncode) {
 		fs.StringVar(&c.codecFlag, "codec", "zstd", "compression: zstd or deflate (unpack reads it from the header)")
