@@ -189,12 +189,12 @@ func serveMetrics(addr string, m *obs.Metrics) (bound string, stop func() error,
 }
 
 // startTrace writes a runtime/trace to path until stop is called. path
-// must be new, or with o.Overwrite (-force) an existing regular file; never one of the
-// run's files (others), never the file standard input or output is, and
-// never a link. Like an output, the trace goes to a temporary file that
-// stop renames over path: an existing trace is replaced only by a whole
-// new one, and a failed write (a full disk) is stop's error, not a trace
-// cut short in silence.
+// must be new, or with o.Overwrite (-force) an existing regular file;
+// never one of the run's files (others), never the file standard input
+// or output is, and never a link. Like an output, the trace goes to a
+// temporary file that stop renames over path: an existing trace is
+// replaced only by a whole new one, and a failed write (a full disk) is
+// stop's error, not a trace cut short in silence.
 func startTrace(path string, o files.AtomicOptions, others []runPath, stdio []fs.FileInfo) (stop func() error, err error) {
 	if path == files.Stdio {
 		return nil, errors.New("a trace is written to a file, not to standard output: name a file")
