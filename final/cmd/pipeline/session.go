@@ -283,7 +283,9 @@ func checkTracePath(path string, others []runPath, stdio []fs.FileInfo) error {
 		}
 	}
 	for _, o := range others {
-		same := files.Resolve(o.path) == real
+		// Resolving links costs a system call per path component: only a
+		// path with the trace's own name can resolve to the same place.
+		same := filepath.Base(o.path) == filepath.Base(path) && files.Resolve(o.path) == real
 		if !same && statErr == nil {
 			if other, err := os.Stat(o.path); err == nil {
 				same = os.SameFile(info, other)
